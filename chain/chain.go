@@ -1,0 +1,217 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+	"github.com/syndtr/goleveldb/leveldb"
+	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+	"github.com/syndtr/goleveldb/leveldb/util"
+)
+
+// Errors returned by Open and the query methods.
+var (
+	ErrLocked        = errors.New("data dir is in use by another cairn node (stop it first, or use another --datadir)")
+	ErrCorrupt       = errors.New("chain database is corrupt (restore a backup, or delete the data dir's chain folder and resync)")
+	ErrWrongNetwork  = errors.New("data dir belongs to another network")
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyHave   = errors.New("block already known")
+	ErrUnknownBlock  = errors.New("unknown block")
+	ErrGenesisChange = errors.New("cannot invalidate the genesis block")
+)
+
+// Config configures a Chain.
+type Config struct {
+	Dir        string // LevelDB directory
+	Params     *consensus.Params
+	Logger     *slog.Logger
+	Now        func() time.Time // default time.Now; the only clock the rules see
+	SigWorkers int              // signature verification goroutines; 0 = GOMAXPROCS
+	MaxOrphans int              // default 64
+	// NoSync skips fsync on each block batch. A process crash (kill -9)
+	// still loses nothing: LevelDB's journal is in the OS page cache.
+	NoSync bool
+}
+
+// Chain owns the ledger: block storage, the header index, account state,
+// undo data and indexes, all in one LevelDB.
+type Chain struct {
+	cfg    Config
+	params *consensus.Params
+	log    *slog.Logger
+	db     *leveldb.DB
+	wo     *opt.WriteOptions
+
+	mu      sync.RWMutex // guards the index, tip and orphans
+	index   map[consensus.Hash]*node
+	tip     *node
+	orphans *orphanPool
+
+	notifyMu sync.Mutex // serialises delivery so subscribers see events in order
+	subsMu   sync.Mutex
+	subs     []func(Event)
+}
+
+// Open opens or creates the chain database in cfg.Dir.
+func Open(cfg Config) (*Chain, error) {
+	if cfg.Params == nil {
+		return nil, errors.New("chain: no network parameters")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SigWorkers <= 0 {
+		cfg.SigWorkers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxOrphans <= 0 {
+		cfg.MaxOrphans = 64
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create chain dir: %w", err)
+	}
+	db, err := leveldb.OpenFile(cfg.Dir, &opt.Options{
+		Filter:             filter.NewBloomFilter(10),
+		BlockCacheCapacity: 64 << 20,
+		WriteBuffer:        32 << 20,
+	})
+	if err != nil {
+		return nil, openError(cfg.Dir, err)
+	}
+	c := &Chain{
+		cfg: cfg, params: cfg.Params, log: cfg.Logger, db: db,
+		wo:      &opt.WriteOptions{Sync: !cfg.NoSync},
+		index:   make(map[consensus.Hash]*node),
+		orphans: newOrphanPool(cfg.MaxOrphans),
+	}
+	if err := c.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func openError(dir string, err error) error {
+	switch {
+	case lerrors.IsCorrupted(err):
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, dir, err)
+	case strings.Contains(err.Error(), "resource temporarily unavailable") || strings.Contains(err.Error(), "locked"):
+		return fmt.Errorf("%w: %s", ErrLocked, filepath.Dir(dir))
+	}
+	return fmt.Errorf("open chain database %s: %w", dir, err)
+}
+
+// Close flushes and closes the database.
+func (c *Chain) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.db.Close()
+}
+
+// Params returns the network parameters.
+func (c *Chain) Params() *consensus.Params { return c.params }
+
+// load initialises a fresh database with genesis, or rebuilds the in-memory
+// index from a existing one and finishes any reorg a crash interrupted.
+func (c *Chain) load() error {
+	g, err := c.db.Get(metaKey(metaGenesis), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return c.initGenesis()
+	}
+	if err != nil {
+		return fmt.Errorf("read genesis: %w", err)
+	}
+	if len(g) != consensus.HashSize {
+		return fmt.Errorf("%w: genesis record", ErrCorrupt)
+	}
+	if consensus.Hash(g) != c.params.GenesisHash {
+		return fmt.Errorf("%w: it holds genesis %x, network %s has %s", ErrWrongNetwork, g, c.params.Name, c.params.GenesisHash)
+	}
+	type entry struct {
+		h      *consensus.Header
+		height uint64
+		status uint8
+	}
+	var entries []entry
+	it := c.db.NewIterator(util.BytesPrefix([]byte{pfxIndex}), nil)
+	for it.Next() {
+		h, height, status, err := decodeIndexEntry(it.Value())
+		if err != nil {
+			it.Release()
+			return err
+		}
+		entries = append(entries, entry{h, height, status})
+	}
+	it.Release()
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("%w: scan index: %v", ErrCorrupt, err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].height < entries[j].height })
+	for _, e := range entries {
+		var parent *node
+		if e.height > 0 {
+			parent = c.index[e.h.PrevHash]
+			if parent == nil {
+				return fmt.Errorf("%w: block at height %d has no parent in the index", ErrCorrupt, e.height)
+			}
+		}
+		n := newNode(e.h, parent)
+		n.status = e.status
+		c.index[n.hash] = n
+	}
+	tipHash, err := c.db.Get(metaKey(metaTip), nil)
+	if err != nil || len(tipHash) != consensus.HashSize {
+		return fmt.Errorf("%w: tip record missing", ErrCorrupt)
+	}
+	c.tip = c.index[consensus.Hash(tipHash)]
+	if c.tip == nil {
+		return fmt.Errorf("%w: tip %x not in index", ErrCorrupt, tipHash)
+	}
+	c.log.Info("chain loaded", "height", c.tip.height, "tip", c.tip.hash, "blocks_indexed", len(c.index))
+	// A crash between storing a better block and connecting it leaves the tip
+	// behind the best stored block: catch up now.
+	var events []Event
+	if err := c.activateBest(nil, &events); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Chain) initGenesis() error {
+	p := c.params
+	n := newNode(&p.Genesis.Header, nil)
+	n.status = statusValid
+	st := consensus.Accounts{}
+	consensus.ApplyGenesis(st, p)
+	b := new(leveldb.Batch)
+	b.Put(metaKey(metaVersion), []byte{dbVersion})
+	b.Put(metaKey(metaGenesis), n.hash[:])
+	b.Put(hashKey(pfxBlock, n.hash), p.Genesis.Encode())
+	b.Put(hashKey(pfxIndex, n.hash), encodeIndexEntry(n))
+	b.Put(hashKey(pfxUndo, n.hash), encodeUndo(nil))
+	for addr, a := range st {
+		b.Put(accountKey(addr), encodeAccount(a))
+	}
+	b.Put(heightKey(0), n.hash[:])
+	b.Put(metaKey(metaTip), n.hash[:])
+	if err := c.db.Write(b, &opt.WriteOptions{Sync: true}); err != nil {
+		return fmt.Errorf("write genesis: %w", err)
+	}
+	c.index[n.hash] = n
+	c.tip = n
+	c.log.Info("chain initialised", "network", p.Name, "genesis", n.hash)
+	return nil
+}

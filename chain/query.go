@@ -1,0 +1,249 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cairn-chain/cairn/consensus"
+	"github.com/holiman/uint256"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/util"
+)
+
+// BlockInfo describes an indexed block.
+type BlockInfo struct {
+	Hash       consensus.Hash
+	Header     consensus.Header
+	Height     uint64
+	ChainWork  *uint256.Int
+	MedianTime int64
+	MainChain  bool
+	Status     string // "active", "valid-fork", "valid-headers", "invalid"
+}
+
+func (c *Chain) info(n *node) BlockInfo {
+	bi := BlockInfo{Hash: n.hash, Header: n.header, Height: n.height, ChainWork: new(uint256.Int).Set(n.work), MedianTime: n.medianTimePast()}
+	bi.MainChain = c.tip.ancestor(n.height) == n
+	switch {
+	case bi.MainChain:
+		bi.Status = "active"
+	case n.invalid():
+		bi.Status = "invalid"
+	case n.status&statusValid != 0:
+		bi.Status = "valid-fork"
+	default:
+		bi.Status = "valid-headers" // stored, checked to stage 2, never connected
+	}
+	return bi
+}
+
+// Tip returns the current best block.
+func (c *Chain) Tip() BlockInfo {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.info(c.tip)
+}
+
+// Height returns the tip height.
+func (c *Chain) Height() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.tip.height
+}
+
+// BlockInfo returns index data for a known block.
+func (c *Chain) BlockInfo(h consensus.Hash) (BlockInfo, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := c.index[h]
+	if n == nil {
+		return BlockInfo{}, fmt.Errorf("block %s: %w", h, ErrNotFound)
+	}
+	return c.info(n), nil
+}
+
+// HaveBlock reports whether h is stored or waiting as an orphan.
+func (c *Chain) HaveBlock(h consensus.Hash) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.index[h]
+	return ok || c.orphans.has(h)
+}
+
+// OrphanRoot returns the missing ancestor an orphan h is waiting for.
+func (c *Chain) OrphanRoot(h consensus.Hash) consensus.Hash {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.orphans.root(h)
+}
+
+// OrphanCount returns the orphan pool's size.
+func (c *Chain) OrphanCount() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.orphans.len()
+}
+
+// Block returns a stored block (main chain or not).
+func (c *Chain) Block(h consensus.Hash) (*consensus.Block, error) { return c.readBlock(h) }
+
+// BlockRaw returns a stored block's encoding.
+func (c *Chain) BlockRaw(h consensus.Hash) ([]byte, error) {
+	raw, err := c.db.Get(hashKey(pfxBlock, h), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, fmt.Errorf("block %s: %w", h, ErrNotFound)
+	}
+	return raw, err
+}
+
+// HashAt returns the main-chain block hash at height.
+func (c *Chain) HashAt(height uint64) (consensus.Hash, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := c.tip.ancestor(height)
+	if n == nil {
+		return consensus.Hash{}, fmt.Errorf("height %d above tip %d: %w", height, c.tip.height, ErrNotFound)
+	}
+	return n.hash, nil
+}
+
+// Account returns an account's state at the tip (zero if it never existed).
+func (c *Chain) Account(a consensus.Address) (consensus.Account, error) {
+	v, err := c.db.Get(accountKey(a), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return consensus.Account{}, nil
+	}
+	if err != nil {
+		return consensus.Account{}, err
+	}
+	return decodeAccount(v)
+}
+
+// Tx returns a main-chain transaction and where it is.
+func (c *Chain) Tx(id consensus.Hash) (*consensus.Tx, TxLocation, error) {
+	v, err := c.db.Get(hashKey(pfxTx, id), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, TxLocation{}, fmt.Errorf("tx %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, TxLocation{}, err
+	}
+	loc, err := decodeTxLoc(v)
+	if err != nil {
+		return nil, loc, err
+	}
+	b, err := c.readBlock(loc.BlockHash)
+	if err != nil {
+		return nil, loc, err
+	}
+	if int(loc.Index) >= len(b.Txs) {
+		return nil, loc, fmt.Errorf("%w: tx index points past block end", ErrCorrupt)
+	}
+	return b.Txs[loc.Index], loc, nil
+}
+
+// AddressTx is one main-chain transaction touching an address.
+type AddressTx struct {
+	TxID   consensus.Hash
+	Height uint64
+	Index  uint32
+}
+
+// AddressTxs lists main-chain txs sent or received by a, newest first,
+// skipping `skip` and returning at most `count`.
+func (c *Chain) AddressTxs(a consensus.Address, count, skip int) ([]AddressTx, error) {
+	pfx := append([]byte{pfxAddrTx}, a[:]...)
+	it := c.db.NewIterator(util.BytesPrefix(pfx), nil)
+	defer it.Release()
+	var out []AddressTx
+	for ok := it.Last(); ok && len(out) < count; ok = it.Prev() {
+		if skip > 0 {
+			skip--
+			continue
+		}
+		k := it.Key()
+		if len(k) != len(pfx)+12 || len(it.Value()) != consensus.HashSize {
+			return nil, fmt.Errorf("%w: address index entry", ErrCorrupt)
+		}
+		var e AddressTx
+		copy(e.TxID[:], it.Value())
+		e.Height = beUint64(k[len(pfx):])
+		e.Index = uint32(beUint64(append(make([]byte, 4), k[len(pfx)+8:]...)))
+		out = append(out, e)
+	}
+	return out, it.Error()
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, x := range b[:8] {
+		v = v<<8 | uint64(x)
+	}
+	return v
+}
+
+// Locator returns block hashes from the tip back to genesis, dense near the
+// tip and exponentially sparser, for header sync.
+func (c *Chain) Locator() []consensus.Hash {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []consensus.Hash
+	step := uint64(1)
+	n := c.tip
+	for n != nil {
+		out = append(out, n.hash)
+		if len(out) >= 10 {
+			step *= 2
+		}
+		if n.height < step {
+			if n.height > 0 {
+				out = append(out, c.params.GenesisHash)
+			}
+			break
+		}
+		n = n.ancestor(n.height - step)
+	}
+	return out
+}
+
+// HeadersAfter returns up to max main-chain headers following the first
+// locator hash that is on the main chain (genesis if none is).
+func (c *Chain) HeadersAfter(locator []consensus.Hash, max int) []consensus.Header {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	start := c.index[c.params.GenesisHash]
+	for _, h := range locator {
+		if n := c.index[h]; n != nil && c.tip.ancestor(n.height) == n {
+			start = n
+			break
+		}
+	}
+	var out []consensus.Header
+	for h := start.height + 1; h <= c.tip.height && len(out) < max; h++ {
+		out = append(out, c.tip.ancestor(h).header)
+	}
+	return out
+}
+
+// ChainTip describes one leaf of the block tree.
+type ChainTip struct {
+	Hash         consensus.Hash
+	Height       uint64
+	BranchLength uint64 // blocks between the tip and the main chain
+	Status       string
+}
+
+// Tips returns every leaf of the block tree, the active tip first.
+func (c *Chain) Tips() []ChainTip {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := []ChainTip{{Hash: c.tip.hash, Height: c.tip.height, Status: "active"}}
+	for _, n := range c.index {
+		if len(n.children) > 0 || n == c.tip {
+			continue
+		}
+		f := fork(n, c.tip)
+		out = append(out, ChainTip{Hash: n.hash, Height: n.height, BranchLength: n.height - f.height, Status: c.info(n).Status})
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package wallet
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// FileName is the keystore's name inside Config.Dir.
+const FileName = "wallet.json"
+
+// fileVersion is the keystore format this release reads and writes.
+const fileVersion = 1
+
+// tempPrefix names in-progress writes; any found on Open are crash leftovers.
+const tempPrefix = FileName + ".tmp-"
+
+// fileV1 is the on-disk keystore. Only ciphertexts, salts and metadata are
+// stored in clear.
+type fileV1 struct {
+	Version   int       `json:"version"`
+	Network   string    `json:"network"`
+	ChainID   uint32    `json:"chain_id"`
+	KDF       kdfJSON   `json:"kdf"`
+	MasterKey sealed    `json:"master_key"`
+	Keys      []keyJSON `json:"keys"`
+}
+
+type kdfJSON struct {
+	Name string   `json:"name"`
+	N    int      `json:"n"`
+	R    int      `json:"r"`
+	P    int      `json:"p"`
+	Salt hexBytes `json:"salt"`
+}
+
+type keyJSON struct {
+	Address   string    `json:"address"`
+	Key       sealed    `json:"key"`
+	Label     string    `json:"label,omitempty"`
+	Imported  bool      `json:"imported,omitempty"`
+	Pool      bool      `json:"pool,omitempty"` // pre-generated, not yet handed out
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// hexBytes is []byte as a hex JSON string, readable when inspecting a file.
+type hexBytes []byte
+
+func (h hexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+func (h *hexBytes) UnmarshalText(b []byte) error {
+	out := make([]byte, hex.DecodedLen(len(b)))
+	if _, err := hex.Decode(out, b); err != nil {
+		return fmt.Errorf("not hex: %w", err)
+	}
+	*h = out
+	return nil
+}
+
+// entry is one key in memory; Pool keys are not yet visible to callers.
+type entry struct {
+	addr      consensus.Address
+	key       sealed
+	label     string
+	imported  bool
+	pool      bool
+	createdAt time.Time
+}
+
+// state is everything the file holds, so a change can be built on a copy
+// and only installed once it is on disk.
+type state struct {
+	kdf     KDFParams
+	salt    []byte
+	master  sealed
+	entries []entry
+}
+
+func (s *state) encode(p *consensus.Params) ([]byte, error) {
+	f := fileV1{
+		Version: fileVersion, Network: p.Name, ChainID: p.ChainID,
+		KDF:       kdfJSON{Name: "scrypt", N: s.kdf.N, R: s.kdf.R, P: s.kdf.P, Salt: s.salt},
+		MasterKey: s.master,
+		Keys:      make([]keyJSON, len(s.entries)),
+	}
+	for i, e := range s.entries {
+		f.Keys[i] = keyJSON{
+			Address: e.addr.Encode(p.AddressHRP), Key: e.key, Label: e.label,
+			Imported: e.imported, Pool: e.pool, CreatedAt: e.createdAt.UTC(),
+		}
+	}
+	return json.MarshalIndent(&f, "", "  ")
+}
+
+// decodeState parses and checks a keystore; path only labels errors.
+func decodeState(path string, b []byte, p *consensus.Params) (*state, error) {
+	damaged := func(format string, args ...any) error {
+		return fmt.Errorf("%s: %s: the wallet file is damaged, restore it from a backup", path, fmt.Sprintf(format, args...))
+	}
+	var f fileV1
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, damaged("%v", err)
+	}
+	if f.Version != fileVersion {
+		return nil, fmt.Errorf("%s: wallet format version %d, this release reads version %d: use a matching cairn release",
+			path, f.Version, fileVersion)
+	}
+	if f.Network != p.Name || f.ChainID != p.ChainID {
+		return nil, wrongNetwork(path, f.Network, f.ChainID, p)
+	}
+	k := KDFParams{N: f.KDF.N, R: f.KDF.R, P: f.KDF.P}
+	if f.KDF.Name != "scrypt" {
+		return nil, damaged("unknown kdf %q", f.KDF.Name)
+	}
+	if err := k.validate(); err != nil {
+		return nil, damaged("%v", err)
+	}
+	if len(f.KDF.Salt) != saltSize {
+		return nil, damaged("salt is %d bytes, want %d", len(f.KDF.Salt), saltSize)
+	}
+	st := &state{kdf: k, salt: f.KDF.Salt, master: f.MasterKey, entries: make([]entry, 0, len(f.Keys))}
+	seen := make(map[consensus.Address]bool, len(f.Keys))
+	for i, kj := range f.Keys {
+		addr, err := consensus.DecodeAddress(kj.Address, p.AddressHRP)
+		if err != nil {
+			return nil, damaged("key %d: %v", i, err)
+		}
+		if seen[addr] {
+			return nil, damaged("address %s appears twice", kj.Address)
+		}
+		seen[addr] = true
+		st.entries = append(st.entries, entry{
+			addr: addr, key: kj.Key, label: kj.Label, imported: kj.Imported,
+			pool: kj.Pool, createdAt: kj.CreatedAt,
+		})
+	}
+	return st, nil
+}
+
+// writeFileAtomic replaces dir/FileName with data: temp file in the same
+// directory, fsync, rename (or link when noClobber), fsync the directory.
+// A crash at any point leaves the old file or the new one, never a mix.
+func writeFileAtomic(dir string, data []byte, noClobber bool) (err error) {
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write wallet: fsync: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	final := filepath.Join(dir, FileName)
+	if noClobber {
+		// link fails if final exists, so two concurrent creates cannot
+		// overwrite each other.
+		if err = os.Link(tmpName, final); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("%s: %w", final, ErrWalletExists)
+			}
+			return fmt.Errorf("write wallet: %w", err)
+		}
+		os.Remove(tmpName)
+	} else if err = os.Rename(tmpName, final); err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a rename durable: it lives in the directory's entries.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("write wallet: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("write wallet: fsync directory: %w", err)
+	}
+	return nil
+}
+
+// removeTemps deletes leftovers of writes interrupted by a crash. They are
+// never the live keystore: the rename that would have made them so did not
+// happen.
+func removeTemps(dir string, log *slog.Logger) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return // Open or Create reports the unreadable directory
+	}
+	for _, de := range ents {
+		if !strings.HasPrefix(de.Name(), tempPrefix) {
+			continue
+		}
+		n := filepath.Join(dir, de.Name())
+		if err := os.Remove(n); err != nil {
+			log.Warn("could not remove interrupted wallet write", "file", n, "err", err)
+			continue
+		}
+		log.Info("removed interrupted wallet write", "file", n)
+	}
+}
+
+// Exists reports whether dir holds a wallet file.
+func Exists(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, FileName))
+	return err == nil && fi.Mode().IsRegular()
+}
