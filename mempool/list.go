@@ -97,3 +97,34 @@ func (h *evictHeap) Pop() any {
 	e.heapIdx = -1
 	return e
 }
+
+// idSet remembers up to max ids, forgetting the oldest first.
+type idSet struct {
+	max  int
+	ids  map[consensus.Hash]struct{}
+	ring []consensus.Hash
+	next int
+}
+
+func newIDSet(n int) idSet {
+	return idSet{max: n, ids: make(map[consensus.Hash]struct{})}
+}
+
+func (s *idSet) has(id consensus.Hash) bool {
+	_, ok := s.ids[id]
+	return ok
+}
+
+func (s *idSet) add(id consensus.Hash) {
+	if s.has(id) {
+		return
+	}
+	if len(s.ring) < s.max {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.ids, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % len(s.ring)
+	}
+	s.ids[id] = struct{}{}
+}

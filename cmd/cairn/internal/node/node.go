@@ -1,0 +1,99 @@
+// Package node wires chain, mempool, miner, RPC, wallet and P2P into one
+// running full node. It owns lifecycles and nothing else: every rule and
+// every protocol lives in its own package.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cairn-chain/cairn/chain"
+	"github.com/cairn-chain/cairn/chain/miner"
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// Config is everything `cairn node` can be told.
+type Config struct {
+	Params       *consensus.Params
+	DataDir      string
+	Logger       *slog.Logger
+	Mine         bool
+	MinerAddress consensus.Address
+	MineThreads  int
+	VerifyBlocks int
+	RPCAddr      string
+	RPCUser      string
+	RPCPassword  string
+	Listen       []string
+	Peers        []string
+	Bootstrap    []string
+	NoP2P        bool
+	MDNS         string
+	MetricsAddr  string
+}
+
+// Run starts the node and blocks until ctx is cancelled (SIGINT/SIGTERM) or
+// an RPC "stop", then shuts every part down in reverse order.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	ch, err := chain.Open(chain.Config{
+		Dir: filepath.Join(cfg.DataDir, "chain"), Params: cfg.Params,
+		Logger: log.With("component", "chain"), NoSync: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := ch.Close(); err != nil {
+			log.Error("close chain", "err", err)
+		}
+	}()
+	if err := ch.VerifyBlocks(cfg.VerifyBlocks); err != nil {
+		return fmt.Errorf("startup check of the last %d blocks failed: %w", cfg.VerifyBlocks, err)
+	}
+	tip := ch.Tip()
+	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash)
+
+	svc, err := startServices(ctx, cancel, cfg, ch, log)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	if cfg.Mine {
+		mcfg := miner.Config{
+			Chain: ch, Source: svc.templateSource(), Address: cfg.MinerAddress,
+			Threads: cfg.MineThreads, Logger: log.With("component", "miner"),
+		}
+		if cfg.Params.NoRetarget {
+			mcfg.Pace = time.Duration(cfg.Params.TargetSpacing) * time.Second
+		}
+		m := miner.New(mcfg)
+		wg.Add(1)
+		go func() { defer wg.Done(); m.Run(ctx) }()
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	wg.Wait()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	if err := svc.close(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}

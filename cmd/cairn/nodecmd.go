@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/cairn-chain/cairn/cmd/cairn/internal/node"
+	"github.com/cairn-chain/cairn/consensus"
+	"github.com/spf13/cobra"
+)
+
+func newNodeCmd() *cobra.Command {
+	var (
+		network, genesis, dataDir, configFile string
+		minerAddr, logLevel, logFormat        string
+		cfg                                   node.Config
+	)
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a full node",
+		Long: `Run a Cairn full node: validate and store the chain, serve JSON-RPC,
+optionally mine. Settings can also come from a config file (key = value per
+line, keys are flag names), by default <datadir>/cairn.conf.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			flags := cmd.Flags()
+			if configFile != "" {
+				if err := applyConfigFile(configFile, flags, true); err != nil {
+					return err
+				}
+			}
+			params, err := loadParams(network, genesis)
+			if err != nil {
+				return err
+			}
+			if dataDir == "" {
+				dataDir = defaultDataDir(params.Name)
+			}
+			if configFile == "" {
+				if err := applyConfigFile(filepath.Join(dataDir, "cairn.conf"), flags, false); err != nil {
+					return err
+				}
+				// The config file may have changed the network.
+				if params, err = loadParams(network, genesis); err != nil {
+					return err
+				}
+			}
+			logger, err := newLogger(logLevel, logFormat)
+			if err != nil {
+				return err
+			}
+			cfg.Params, cfg.DataDir, cfg.Logger = params, dataDir, logger
+			if cfg.Mine {
+				if minerAddr == "" {
+					return fmt.Errorf("--mine needs --miner-address (get one with `cairn wallet address`)")
+				}
+				a, err := consensus.DecodeAddress(minerAddr, params.AddressHRP)
+				if err != nil {
+					return fmt.Errorf("--miner-address: %w", err)
+				}
+				cfg.MinerAddress = a
+			}
+			return node.Run(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&network, "network", "main", "network: main, test or regtest")
+	f.StringVar(&genesis, "genesis", "", "custom network genesis spec (JSON, as written by `cairn testnet`)")
+	f.StringVar(&dataDir, "datadir", "", "data directory (default ~/.cairn/<network>)")
+	f.StringVar(&configFile, "config", "", "config file (default <datadir>/cairn.conf if it exists)")
+	f.BoolVar(&cfg.Mine, "mine", false, "mine blocks")
+	f.StringVar(&minerAddr, "miner-address", "", "address paid by mined blocks")
+	f.IntVar(&cfg.MineThreads, "mine-threads", max(1, runtime.NumCPU()/2), "mining goroutines")
+	f.IntVar(&cfg.VerifyBlocks, "verify-blocks", 6, "re-verify the last N blocks at startup")
+	f.StringVar(&cfg.RPCAddr, "rpc-addr", "", "JSON-RPC listen address (default 127.0.0.1:<network port>)")
+	f.StringVar(&cfg.RPCUser, "rpc-user", "", "JSON-RPC user (default: cookie auth)")
+	f.StringVar(&cfg.RPCPassword, "rpc-password", "", "JSON-RPC password")
+	f.StringSliceVar(&cfg.Listen, "listen", nil, "P2P listen multiaddrs (default /ip4/127.0.0.1/tcp/<port> and quic)")
+	f.StringSliceVar(&cfg.Peers, "peer", nil, "peer multiaddr to connect to (repeatable)")
+	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "DHT bootstrap peer multiaddr (repeatable)")
+	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")
+	f.StringVar(&cfg.MDNS, "mdns", "auto", "LAN discovery by mDNS: on, off, or auto (on for test/regtest)")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&logFormat, "log-format", "text", "text or json")
+	return cmd
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", format)
+}

@@ -1,0 +1,69 @@
+package mempool
+
+import (
+	"errors"
+	"maps"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// Stats is a snapshot of the pool's size and lifetime counters.
+type Stats struct {
+	Count   int // txs in the pool
+	Bytes   int // their encoded size
+	Pending int // txs that continue their sender's account nonce without a gap
+	Queued  int // txs behind a nonce gap
+	Senders int // distinct senders
+
+	Accepted    uint64            // txs Add accepted
+	Rejected    map[string]uint64 // Add rejections by code name, e.g. "ErrPoolFull", "ErrBadSignature"
+	Replaced    uint64            // txs replaced by a higher-fee tx with the same sender and nonce
+	Evicted     uint64            // txs evicted to make room (tails included)
+	Expired     uint64            // txs dropped by Expire (tails included)
+	Included    uint64            // txs removed because a connected block contains them
+	Invalidated uint64            // txs dropped as no longer valid: nonce used or funds short
+	Reinjected  uint64            // txs re-added from disconnected blocks
+}
+
+type counters struct {
+	accepted, replaced, evicted, expired, included, invalidated, reinjected uint64
+	rejected                                                                map[string]uint64
+}
+
+// Stats returns current sizes and counters.
+func (p *Pool) Stats() Stats {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	s := Stats{
+		Count:       len(p.all),
+		Bytes:       p.bytes,
+		Senders:     len(p.senders),
+		Accepted:    p.stats.accepted,
+		Rejected:    maps.Clone(p.stats.rejected),
+		Replaced:    p.stats.replaced,
+		Evicted:     p.stats.evicted,
+		Expired:     p.stats.expired,
+		Included:    p.stats.included,
+		Invalidated: p.stats.invalidated,
+		Reinjected:  p.stats.reinjected,
+	}
+	for _, l := range p.senders {
+		n := l.pendingCount()
+		s.Pending += n
+		s.Queued += len(l.txs) - n
+	}
+	return s
+}
+
+func (p *Pool) countReject(err error) {
+	reason := "Other" // e.g. the StateReader failed
+	var pe Error
+	if errors.As(err, &pe) {
+		reason = pe.Code.String()
+	} else if code := consensus.CodeOf(err); code != 0 {
+		reason = code.String()
+	}
+	p.mu.Lock()
+	p.stats.rejected[reason]++
+	p.mu.Unlock()
+}

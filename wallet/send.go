@@ -1,0 +1,63 @@
+package wallet
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// ChainView is what BuildSend needs from the node.
+type ChainView interface {
+	Account(addr consensus.Address) (consensus.Account, error) // confirmed state at tip
+	NextNonce(addr consensus.Address) (uint64, error)          // account nonce + pool txs
+	PendingSpend(addr consensus.Address) uint64                // amount+fee of sender's pool txs
+}
+
+// BuildSend signs a transfer of amount to to, paying fee, from the wallet
+// address with the most spendable coins (confirmed balance minus pending
+// spends) that covers amount+fee. A transfer spends from one address, so
+// balances are not combined. Errors: ErrLocked, ErrInsufficientFunds (an
+// *InsufficientFundsError).
+func (w *Wallet) BuildSend(view ChainView, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error) {
+	tx, err := w.newTransfer(to, amount, fee, memo) // checks overflow, fee and memo
+	if err != nil {
+		return nil, err
+	}
+	if w.IsLocked() {
+		return nil, ErrLocked
+	}
+	need := amount + fee
+	var (
+		from        consensus.Address
+		best, total uint64
+		found       bool
+	)
+	for _, a := range w.Addresses() {
+		acct, err := view.Account(a.Address)
+		if err != nil {
+			return nil, fmt.Errorf("look up balance of %s: %w", a.Address.Encode(w.params.AddressHRP), err)
+		}
+		avail := acct.Balance - min(acct.Balance, view.PendingSpend(a.Address))
+		if total+avail < total {
+			total = math.MaxUint64
+		} else {
+			total += avail
+		}
+		if !found || avail > best {
+			from, best, found = a.Address, avail, true
+		}
+	}
+	if best < need {
+		return nil, &InsufficientFundsError{Needed: need, Available: best, Total: total}
+	}
+	if tx.Nonce, err = view.NextNonce(from); err != nil {
+		return nil, fmt.Errorf("look up next nonce of %s: %w", from.Encode(w.params.AddressHRP), err)
+	}
+	if err := w.sign(from, tx); err != nil {
+		return nil, err
+	}
+	w.log.Info("transfer signed", "from", from.Encode(w.params.AddressHRP),
+		"to", to.Encode(w.params.AddressHRP), "amount", FormatAmount(amount), "fee", FormatAmount(fee), "nonce", tx.Nonce)
+	return tx, nil
+}

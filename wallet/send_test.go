@@ -1,0 +1,104 @@
+package wallet
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// mapView is a ChainView over fixed maps.
+type mapView struct {
+	accts   map[consensus.Address]consensus.Account
+	pending map[consensus.Address]uint64
+	err     error
+}
+
+func (v *mapView) Account(a consensus.Address) (consensus.Account, error) { return v.accts[a], v.err }
+
+func (v *mapView) NextNonce(a consensus.Address) (uint64, error) {
+	return v.accts[a].Nonce + 1, nil // pretend one tx of each sender is pooled
+}
+
+func (v *mapView) PendingSpend(a consensus.Address) uint64 { return v.pending[a] }
+
+func TestBuildSend(t *testing.T) {
+	w, cfg, c := newTestWallet(t)
+	fee := cfg.Params.MinTxFee
+	var addrs []consensus.Address
+	for range 3 {
+		c.Advance(time.Second)
+		a, err := w.NewAddress("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, a)
+	}
+	coin := consensus.Coin
+	view := &mapView{
+		accts: map[consensus.Address]consensus.Account{
+			addrs[0]: {Balance: 5 * coin, Nonce: 1},
+			addrs[1]: {Balance: 20 * coin, Nonce: 4}, // mostly spent by pool txs
+			addrs[2]: {Balance: 10 * coin, Nonce: 6},
+		},
+		pending: map[consensus.Address]uint64{addrs[1]: 18 * coin},
+	}
+	to := consensus.Address{0xee}
+
+	if _, err := w.BuildSend(view, to, coin, fee, nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("BuildSend while locked: %v, want ErrLocked", err)
+	}
+	if err := w.Unlock(pass, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	tx, err := w.BuildSend(view, to, 3*coin, fee, []byte("rent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx.Sender() != addrs[2] || tx.Nonce != 7 || tx.Amount != 3*coin || tx.VerifySignature() != nil {
+		t.Fatalf("BuildSend picked %x nonce %d; want largest spendable %x nonce 7", tx.Sender(), tx.Nonce, addrs[2])
+	}
+
+	for _, tc := range []struct {
+		name                   string
+		amount                 uint64
+		wantAvail, wantNeeded  uint64
+		wantText, wantNotInMsg string
+	}{
+		// Total spendable is 17 coins, but one address holds at most 10.
+		{"split across addresses", 12 * coin, 10 * coin, 12*coin + fee, "consolidate", ""},
+		{"not enough at all", 30 * coin, 10 * coin, 30*coin + fee, "need 30.00001 coins", "consolidate"},
+	} {
+		_, err := w.BuildSend(view, to, tc.amount, fee, nil)
+		var ife *InsufficientFundsError
+		if !errors.Is(err, ErrInsufficientFunds) || !errors.As(err, &ife) {
+			t.Fatalf("%s: %v, want ErrInsufficientFunds", tc.name, err)
+		}
+		if ife.Available != tc.wantAvail || ife.Needed != tc.wantNeeded || ife.Total != 17*coin {
+			t.Errorf("%s: %+v", tc.name, ife)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.wantText) || (tc.wantNotInMsg != "" && strings.Contains(msg, tc.wantNotInMsg)) {
+			t.Errorf("%s: message %q", tc.name, msg)
+		}
+	}
+
+	view.err = errors.New("db closed")
+	if _, err := w.BuildSend(view, to, coin, fee, nil); err == nil || !strings.Contains(err.Error(), "db closed") {
+		t.Fatalf("view error not reported: %v", err)
+	}
+}
+
+func TestBuildSendEmptyWallet(t *testing.T) {
+	w, cfg, _ := newTestWallet(t)
+	if err := w.Unlock(pass, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.BuildSend(&mapView{}, consensus.Address{1}, 1, cfg.Params.MinTxFee, nil)
+	if !errors.Is(err, ErrInsufficientFunds) {
+		t.Fatalf("BuildSend from empty wallet: %v", err)
+	}
+}
