@@ -15,13 +15,16 @@
 //     networks from a [GenesisSpec];
 //   - proof of work: compact targets, chain work and the ASERT difficulty
 //     algorithm ([NextBits]);
-//   - the consensus rules, as pure functions in three stages:
-//     1. context-free checks ([CheckHeaderSanity], [CheckTxSanity],
+//   - the consensus rules and the account state transition (below).
+//
+// The rules are pure functions in three stages:
+//
+//  1. context-free checks ([CheckHeaderSanity], [CheckTxSanity],
 //     [CheckBlockSanity], [VerifySignatures]);
-//     2. checks against the parent ([CheckHeaderContext],
-//     [CheckBlockContext], [MedianTime]);
-//     3. the state transition ([ApplyTx], [ApplyBlock], [ApplyGenesis]) over
-//     an in-memory [Accounts] map the caller loads and stores.
+//  2. checks against the parent and the caller's clock
+//     ([CheckHeaderContext], [CheckBlockContext], [MedianTime]);
+//  3. the state transition ([ApplyTx], [ApplyBlock], [ApplyGenesis]) over an
+//     in-memory [Accounts] map that the caller loads and stores.
 //
 // Every rule violation is a [RuleError] carrying an [ErrorCode]; callers match
 // with errors.Is(err, RuleError{Code: X}) or [CodeOf], never on message text.
