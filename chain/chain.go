@@ -171,6 +171,12 @@ func (c *Chain) load() error {
 		n := newNode(e.h, parent)
 		n.status = e.status
 		c.index[n.hash] = n
+		// markInvalid flags descendants one Put at a time, so a crash can
+		// leave some unflagged: restore the invariant here.
+		if parent != nil && parent.invalid() && !n.invalid() {
+			n.status |= statusInvalidAncestor
+			c.putIndex(n)
+		}
 	}
 	tipHash, err := c.db.Get(metaKey(metaTip), nil)
 	if err != nil || len(tipHash) != consensus.HashSize {
@@ -184,6 +190,13 @@ func (c *Chain) load() error {
 	// A crash between storing a better block and connecting it leaves the tip
 	// behind the best stored block: catch up now.
 	var events []Event
+	// A crash inside InvalidateBlock can leave the tip on a block now known
+	// to be invalid: step back off it first, as InvalidateBlock would have.
+	for c.tip.invalid() {
+		if err := c.disconnectTip(&events); err != nil {
+			return err
+		}
+	}
 	if err := c.activateBest(nil, &events); err != nil {
 		return err
 	}

@@ -15,6 +15,9 @@ type node struct {
 	parent   *node
 	children []*node
 	status   uint8
+	// connectErr is why the block failed to connect, if it did since the
+	// chain was opened (in memory only; the status bit is what persists).
+	connectErr error
 }
 
 func (n *node) invalid() bool { return n.status&(statusInvalid|statusInvalidAncestor) != 0 }

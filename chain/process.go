@@ -68,7 +68,32 @@ func (c *Chain) processLocked(b *consensus.Block, hash consensus.Hash, events *[
 			queue = append(queue, oh)
 		}
 	}
+	// A block that was stored but failed to connect (stage 3), or whose
+	// ancestor did, is invalid: report it like a stage 1 or 2 failure.
+	if n := c.index[hash]; n != nil && n.invalid() {
+		return false, false, invalidError(n)
+	}
 	return c.onMainChain(hash), false, nil
+}
+
+// invalidError explains why n is marked invalid.
+func invalidError(n *node) error {
+	if n.status&statusInvalid != 0 {
+		if n.connectErr != nil {
+			return n.connectErr
+		}
+		return consensus.RuleError{Code: consensus.ErrInvalidAncestor, Msg: fmt.Sprintf("block %s is marked invalid", n.hash)}
+	}
+	for a := n.parent; a != nil; a = a.parent {
+		if a.status&statusInvalid != 0 {
+			msg := fmt.Sprintf("ancestor %s at height %d is invalid", a.hash, a.height)
+			if a.connectErr != nil {
+				msg += ": " + a.connectErr.Error()
+			}
+			return consensus.RuleError{Code: consensus.ErrInvalidAncestor, Msg: msg}
+		}
+	}
+	return consensus.RuleError{Code: consensus.ErrInvalidAncestor, Msg: fmt.Sprintf("block %s descends from an invalid block", n.hash)}
 }
 
 // acceptBlock runs stage 2 against the parent and stores the block and its
@@ -130,6 +155,7 @@ func (c *Chain) activateBest(hint *consensus.Block, events *[]Event) error {
 			return err // storage failure: nothing more we can safely do
 		}
 		c.log.Warn("block failed to connect", "hash", bad.node.hash, "height", bad.node.height, "err", bad.err)
+		bad.node.connectErr = bad.err
 		c.markInvalid(bad.node, statusInvalid)
 	}
 }

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
@@ -50,6 +51,12 @@ func DecodeAddress(s, hrp string) (Address, error) {
 	}
 	gotHRP, data, version, err := bech32.DecodeGeneric(s)
 	if err != nil {
+		var cs bech32.ErrInvalidChecksum
+		if errors.As(err, &cs) {
+			// Never echo the expected checksum: it would turn a typo into a
+			// valid-looking address for someone else's account.
+			return a, fmt.Errorf("invalid address %q: checksum mismatch (check for a typo)", s)
+		}
 		return a, fmt.Errorf("invalid address %q: %v (check for a typo)", s, err)
 	}
 	if version != bech32.VersionM {

@@ -137,8 +137,14 @@ func TestGoldenEncoding(t *testing.T) {
 	if got := hex.EncodeToString(cb.Encode()); got != wantCB {
 		t.Fatalf("coinbase encoding\n got %s\nwant %s", got, wantCB)
 	}
-	if got := cb.ID(); got != DoubleSHA256(cb.Encode()) {
-		t.Fatalf("coinbase id %s is not the double SHA-256 of its encoding", got)
+	if got := cb.ID().String(); got != "552a4283374015cf11767d6299fbeae194d0ca33529e6903119f2c00f5de8f44" {
+		t.Fatalf("coinbase id %s", got)
+	}
+	if got := MerkleRoot([]Hash{{1}, {2}, {3}}).String(); got != "e7fa9b2801ef0f1e784e2814d0021269c9452cb53691ee41958a00fb423e7543" {
+		t.Fatalf("merkle root of 3 leaves %s", got)
+	}
+	if MerkleRoot(nil) != (Hash{}) || MerkleRoot([]Hash{{7}}) != (Hash{7}) {
+		t.Fatal("merkle root of 0 or 1 leaves")
 	}
 	h := Header{Version: 1, PrevHash: Hash{0: 0xaa}, MerkleRoot: Hash{31: 0xbb}, Timestamp: 0x0102030405060708,
 		Bits: 0x207fffff, Nonce: 0x1122334455667788, Miner: Address{0: 0xcc}}

@@ -71,7 +71,7 @@ func (p *Params) Subsidy(height uint64) uint64 {
 func MainParams() *Params {
 	p := &Params{
 		Name: "main", ChainID: 0xCA1E0001, AddressHRP: "cairn",
-		PowLimitBits: 0x1d00ffff, TargetSpacing: 60, ASERTHalfLife: 6 * 3600,
+		PowLimitBits: 0x1e0fffff, TargetSpacing: 60, ASERTHalfLife: 6 * 3600,
 		InitialSubsidy: 50 * Coin, HalvingInterval: 2_100_000,
 		MaxBlockSize: 1 << 20, MaxBlockTxs: 6000, MinTxFee: 1000,
 		MaxFutureBlockTime: 2 * 3600, DefaultP2PPort: 9633, DefaultRPCPort: 9632,
@@ -84,7 +84,7 @@ func MainParams() *Params {
 func TestParams() *Params {
 	p := &Params{
 		Name: "test", ChainID: 0xCA1E0002, AddressHRP: "tcairn",
-		PowLimitBits: 0x1d00ffff, TargetSpacing: 30, ASERTHalfLife: 3600,
+		PowLimitBits: 0x1e7fffff, TargetSpacing: 30, ASERTHalfLife: 3600,
 		InitialSubsidy: 50 * Coin, HalvingInterval: 2_100_000,
 		MaxBlockSize: 1 << 20, MaxBlockTxs: 6000, MinTxFee: 1000,
 		MaxFutureBlockTime: 2 * 3600, DefaultP2PPort: 19633, DefaultRPCPort: 19632,
@@ -218,10 +218,10 @@ func buildGenesis(p *Params, ts int64, msg string, allocs []Alloc, bits uint32) 
 	if neg || over || limit.IsZero() {
 		return fmt.Errorf("invalid pow limit bits %#x", p.PowLimitBits)
 	}
-	if !p.NoRetarget && limit.BitLen() > 224 {
-		// ASERTTarget (like the BCH reference) requires powLimit < 2^224 and
-		// panics otherwise; refuse such a network here instead.
-		return fmt.Errorf("pow limit %#x too easy for ASERT (must be below 2^224)", p.PowLimitBits)
+	if !p.NoRetarget && limit.BitLen() > 239 {
+		// ASERT multiplies the target by up to 2^17; keep it within 256 bits.
+		// ASERTTarget panics on such a limit, so refuse the network here.
+		return fmt.Errorf("pow limit %#x too easy for ASERT (must be below 2^239)", p.PowLimitBits)
 	}
 	p.PowLimit = limit
 	if bits == 0 {

@@ -176,6 +176,10 @@ func CheckHeaderContext(h *Header, parent ParentInfo, p *Params, now int64) erro
 
 // CheckBlockContext checks what depends on the block's height.
 func CheckBlockContext(b *Block, height uint64) error {
+	if len(b.Txs) == 0 {
+		// Normally caught by CheckBlockSanity; do not panic if run first.
+		return ruleErr(ErrNoTxs, "block has no transactions")
+	}
 	if cb := b.Txs[0]; cb.Nonce != height {
 		return ruleErr(ErrBadHeight, "coinbase height %d, block height %d", cb.Nonce, height)
 	}

@@ -174,6 +174,7 @@ func TestCheckBlockContext(t *testing.T) {
 	wantCode(t, CheckBlockContext(b, 7), 0)
 	wantCode(t, CheckBlockContext(b, 6), ErrBadHeight)
 	wantCode(t, CheckBlockContext(b, 8), ErrBadHeight)
+	wantCode(t, CheckBlockContext(&Block{}, 0), ErrNoTxs)
 }
 
 func TestMedianTime(t *testing.T) {
@@ -399,6 +400,9 @@ func TestBuiltinParams(t *testing.T) {
 			t.Fatalf("%s: pow limit bits invalid: %v", name, err)
 		}
 		_ = NextBits(p, 1, p.Genesis.Header.Timestamp) // must not panic
+		if TargetToCompact(p.PowLimit) != p.PowLimitBits {
+			t.Fatalf("%s: pow limit bits %#x not canonical", name, p.PowLimitBits)
+		}
 		seen[p.ChainID] = true
 	}
 	if len(seen) != 3 {
@@ -480,6 +484,10 @@ func TestRuleErrorMatching(t *testing.T) {
 	}
 	if CodeOf(errors.New("plain")) != 0 || CodeOf(nil) != 0 {
 		t.Fatal("CodeOf of a non-rule error")
+	}
+	// Codes are numbered on the RPC surface: append only.
+	if ErrDecode != 1 || ErrHighHash != 7 || ErrBadNonce != 19 || ErrTxTooBig != 24 || ErrGenesis != 28 {
+		t.Fatal("error code numbering changed")
 	}
 	for c := ErrDecode; c <= ErrGenesis; c++ {
 		if strings.HasPrefix(c.String(), "ErrorCode(") {

@@ -29,9 +29,9 @@ func (p *Pool) BlockConnected(b *consensus.Block) {
 		if e, ok := p.all[id]; ok {
 			p.removeLocked(e)
 			included++
+			// The pool checked its signature; a reorg may bring it back.
+			p.verified.add(id)
 		}
-		// The chain checked it; remember in case a reorg brings it back.
-		p.verified.add(id)
 	}
 	p.stats.included += uint64(included)
 	list := make([]consensus.Address, 0, len(senders))
@@ -50,7 +50,7 @@ func (p *Pool) BlockConnected(b *consensus.Block) {
 // pool tx against the StateReader, which already shows the chain's final tip
 // (a reorg's new branch may have spent what the old one did). Re-added txs go
 // through the same rules as Add, minus OnAccept; signatures are re-verified
-// unless the pool saw the id verified.
+// unless the pool itself verified the id before the block took it.
 func (p *Pool) BlockDisconnected(b *consensus.Block) {
 	p.gen.Add(1)
 	var back []*entry

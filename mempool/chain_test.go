@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -113,5 +114,39 @@ func TestBlockDisconnectedRespectsLimits(t *testing.T) {
 	f.pool.BlockDisconnected(block(f.params, 1, txs...))
 	if f.pool.Count() != 2 || !f.pool.Has(txs[0].ID()) || !f.pool.Has(txs[1].ID()) {
 		t.Fatalf("count %d, want nonces 0 and 1", f.pool.Count())
+	}
+}
+
+// hookState runs a hook before the first read it serves.
+type hookState struct {
+	*memState
+	once sync.Once
+	hook func()
+}
+
+func (s *hookState) Account(a consensus.Address) (consensus.Account, error) {
+	acct, err := s.memState.Account(a)
+	s.once.Do(s.hook) // the read above is now stale
+	return acct, err
+}
+
+// A block that lands while Add reads state must not leave Add working from
+// the pre-block state.
+func TestAddRereadsStateAfterBlock(t *testing.T) {
+	f := newFixture(t, nil)
+	a := newKey(1)
+	f.state.set(a.addr, 1e9, 0)
+	a0, a1 := a.tx(t, f.params, 0, 1000), a.tx(t, f.params, 1, 1000)
+	f.mustAdd(t, a0)
+	hs := &hookState{memState: f.state}
+	hs.hook = func() {
+		blk := block(f.params, 1, a0)
+		f.state.connect(t, a0)
+		f.pool.BlockConnected(blk)
+	}
+	f.pool.cfg.State = hs
+	f.mustAdd(t, a1)
+	if st := f.pool.Stats(); st.Count != 1 || st.Pending != 1 || st.Included != 1 {
+		t.Fatalf("stats %+v, want a1 pending", st)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,7 +217,11 @@ func (p *Pool) addLocked(e *entry, acct consensus.Account) error {
 		return poolErr(ErrNonceTooLow, "nonce %d, account %x is at %d", nonce, e.sender, acct.Nonce)
 	}
 	pending := uint64(l.pendingCount())
-	if ahead := nonce - acct.Nonce; ahead > pending+p.cfg.MaxNonceGap {
+	limit := pending + p.cfg.MaxNonceGap
+	if limit < pending {
+		limit = ^uint64(0) // a huge configured gap means no bound
+	}
+	if ahead := nonce - acct.Nonce; ahead > limit {
 		return poolErr(ErrNonceTooHigh, "nonce %d, account at %d with %d pending, max gap %d",
 			nonce, acct.Nonce, pending, p.cfg.MaxNonceGap)
 	}
@@ -333,7 +338,7 @@ func (p *Pool) removeLocked(e *entry) {
 	delete(p.all, e.id)
 	if l := p.senders[e.sender]; l != nil {
 		if i, ok := l.find(e.nonce()); ok && l.txs[i] == e {
-			l.txs = append(l.txs[:i], l.txs[i+1:]...)
+			l.txs = slices.Delete(l.txs, i, i+1)
 		}
 		if len(l.txs) == 0 {
 			delete(p.senders, e.sender)

@@ -16,7 +16,8 @@ import (
 // Each sender's run starts at its account nonce as the StateReader reports it
 // now and its own balance covers it, ignoring incoming transfers, so the
 // result applies in order on the tip state whatever notifications are still
-// in flight.
+// in flight. A sender whose txs the pool still holds as queued waits until
+// the pool hears of the block that fills the gap.
 func (p *Pool) Template(maxTxs, maxBytes int) []*consensus.Tx {
 	if maxTxs <= 0 {
 		maxTxs = p.cfg.Params.MaxBlockTxs - 1

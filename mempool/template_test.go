@@ -55,7 +55,7 @@ func TestTemplateFollowsState(t *testing.T) {
 	a0, a1, a2 := a.tx(t, f.params, 0, 2000), a.tx(t, f.params, 1, 2000), a.tx(t, f.params, 2, 2000)
 	b0, b1 := b.tx(t, f.params, 0, 1000), b.tx(t, f.params, 1, 1000)
 	f.mustAdd(t, a0, a1, a2, b0, b1)
-	f.state.connect(t, a0)        // mined, not yet notified
+	f.state.connect(t, a0)       // mined, not yet notified
 	f.state.set(b.addr, 2500, 0) // b spent funds elsewhere: b1 no longer fits
 	got := f.pool.Template(0, 0)
 	want := []*consensus.Tx{a1, a2, b0}

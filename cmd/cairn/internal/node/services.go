@@ -2,17 +2,23 @@ package node
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"log/slog"
 	"time"
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/miner"
 	"github.com/cairn-chain/cairn/mempool"
+	"github.com/cairn-chain/cairn/rpc"
+	"github.com/cairn-chain/cairn/wallet"
 )
 
 // services holds the parts started around the chain, closed in reverse order.
 type services struct {
 	pool    *mempool.Pool
+	miner   *miner.Miner // for generatetoaddress; background mining has its own
+	rpc     *rpc.Server
 	closers []func(context.Context) error
 }
 
@@ -43,6 +49,29 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			}
 		}
 	}()
+	s.miner = miner.New(miner.Config{Chain: ch, Source: s.pool, Threads: cfg.MineThreads, Logger: log.With("component", "miner")})
+
+	wl := rpc.NewWalletLoader(wallet.Config{
+		Dir: filepath.Join(cfg.DataDir, "wallet"), Params: cfg.Params, Logger: log.With("component", "wallet"),
+	})
+	s.closers = append(s.closers, func(context.Context) error { return wl.Close() })
+	srv, err := rpc.New(rpc.Config{
+		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
+		Logger: log.With("component", "rpc"),
+		Backend: rpc.Backend{
+			Params: cfg.Params, Chain: ch, Mempool: s.pool, Miner: s.miner, Wallet: wl,
+			Mining: cfg.Mine, MinerThreads: cfg.MineThreads, Stop: cancel, StartTime: time.Now(),
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start RPC server: %w", err)
+	}
+	s.rpc = srv
+	s.closers = append(s.closers, srv.Shutdown)
+	log.Info("RPC listening", "addr", srv.Addr())
 	return s, nil
 }
 

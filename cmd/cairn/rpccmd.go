@@ -1,0 +1,56 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { extraCommands = append(extraCommands, newRPCCmd) }
+
+func newRPCCmd() *cobra.Command {
+	cf := &clientFlags{}
+	cmd := &cobra.Command{
+		Use:   "rpc METHOD [PARAMS...]",
+		Short: "Call a JSON-RPC method on the node (`cairn rpc help` lists them)",
+		Long: `Call a JSON-RPC method. Each parameter that parses as JSON (numbers,
+true/false, null, arrays, objects, quoted strings) is sent as that value;
+anything else is sent as a string.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			cl, _, err := cf.client()
+			if err != nil {
+				return err
+			}
+			params := make([]any, 0, len(args)-1)
+			for _, a := range args[1:] {
+				var v any
+				if json.Valid([]byte(a)) && json.Unmarshal([]byte(a), &v) == nil {
+					params = append(params, json.RawMessage(a))
+				} else {
+					params = append(params, a)
+				}
+			}
+			var res json.RawMessage
+			if err := cl.Call(c.Context(), args[0], params, &res); err != nil {
+				return err
+			}
+			var pretty any
+			if err := json.Unmarshal(res, &pretty); err != nil {
+				fmt.Println(string(res))
+				return nil
+			}
+			if s, ok := pretty.(string); ok {
+				fmt.Println(s)
+				return nil
+			}
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(pretty)
+		},
+	}
+	cf.register(cmd)
+	return cmd
+}

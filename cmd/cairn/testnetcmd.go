@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cairn-chain/cairn/testnet"
+	"github.com/spf13/cobra"
+)
+
+func init() { extraCommands = append(extraCommands, newTestnetCmd) }
+
+type testnetFlags struct {
+	dir  string
+	json bool
+}
+
+func newTestnetCmd() *cobra.Command {
+	tf := &testnetFlags{}
+	cmd := &cobra.Command{Use: "testnet", Short: "Run a local multi-node network of real cairn processes"}
+	cmd.PersistentFlags().StringVar(&tf.dir, "dir", "./cairn-testnet", "testnet directory")
+	cmd.PersistentFlags().BoolVar(&tf.json, "json", false, "print JSON for scripts")
+	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
+	simple := []struct {
+		use, short string
+		args       int
+		run        func(ctx context.Context, n *testnet.Network, args []string) error
+	}{
+		{"down", "Stop every node cleanly (data is kept; `up` restarts them)", 0, func(_ context.Context, n *testnet.Network, _ []string) error { return n.Down() }},
+		{"destroy", "Stop every node and delete the testnet directory", 0, func(_ context.Context, n *testnet.Network, _ []string) error { return n.Destroy() }},
+		{"kill NODE", "SIGKILL a node (crash it)", 1, func(_ context.Context, n *testnet.Network, a []string) error {
+			i, err := n.Node(a[0])
+			if err != nil {
+				return err
+			}
+			return n.Kill(i)
+		}},
+		{"stop NODE", "Stop a node cleanly", 1, func(_ context.Context, n *testnet.Network, a []string) error {
+			i, err := n.Node(a[0])
+			if err != nil {
+				return err
+			}
+			return n.Stop(i)
+		}},
+		{"start NODE", "Start a stopped or killed node", 1, func(ctx context.Context, n *testnet.Network, a []string) error {
+			i, err := n.Node(a[0])
+			if err != nil {
+				return err
+			}
+			if err := n.Start(ctx, i); err != nil {
+				return err
+			}
+			return n.ConnectTopology(ctx)
+		}},
+		{"heal", "Undo a partition: lift bans and reconnect the topology", 0, func(ctx context.Context, n *testnet.Network, _ []string) error { return n.Heal(ctx) }},
+		{"logs NODE", "Print a node's log", 1, func(_ context.Context, n *testnet.Network, a []string) error {
+			i, err := n.Node(a[0])
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(filepath.Join(n.State.Nodes[i].Dir, "node.log"))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(os.Stdout, f)
+			return err
+		}},
+	}
+	for _, s := range simple {
+		s := s
+		cmd.AddCommand(&cobra.Command{
+			Use: s.use, Short: s.short, Args: cobra.ExactArgs(s.args),
+			RunE: func(c *cobra.Command, args []string) error {
+				n, err := testnet.Open(tf.dir)
+				if err != nil {
+					return err
+				}
+				return s.run(c.Context(), n, args)
+			},
+		})
+	}
+	return cmd
+}
+
+func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
+	var o testnet.Options
+	var detach bool
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Create (if needed) and start a local network; Ctrl-C stops it",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			n, err := testnet.Open(tf.dir)
+			if err != nil {
+				o.Dir = tf.dir
+				if n, err = testnet.Create(o); err != nil {
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "created %s in %s\n", n.State.Name, n.Dir)
+			}
+			if err := n.Up(ctx); err != nil {
+				_ = n.Down()
+				return err
+			}
+			if tf.json {
+				if err := printJSON(n.Status(ctx)); err != nil {
+					return err
+				}
+			} else {
+				printNodeTable(n, n.Status(ctx))
+				printHowTo(n)
+			}
+			if detach {
+				return nil
+			}
+			fmt.Fprintln(os.Stderr, "running; Ctrl-C stops the network (data kept in", n.Dir+")")
+			tick := time.NewTicker(2 * time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					fmt.Fprintln(os.Stderr, "\nstopping...")
+					return n.Down()
+				case <-tick.C:
+					fmt.Fprintf(os.Stderr, "\r%s", statusLine(n.Status(context.Background())))
+				}
+			}
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&o.Nodes, "nodes", 4, "number of nodes")
+	f.IntVar(&o.Miners, "miners", 2, "how many nodes mine")
+	f.StringVar(&o.Topology, "topology", "mesh", "mesh, ring, line or random")
+	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
+	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
+	return c
+}
+
+func newTestnetStatusCmd(tf *testnetFlags) *cobra.Command {
+	return &cobra.Command{
+		Use: "status", Short: "Per-node height, tip, peers, mempool and block rate", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			n, err := testnet.Open(tf.dir)
+			if err != nil {
+				return err
+			}
+			st := n.Status(c.Context())
+			if tf.json {
+				return printJSON(st)
+			}
+			printNodeTable(n, st)
+			return nil
+		},
+	}
+}
+
+func newTestnetLoadCmd(tf *testnetFlags) *cobra.Command {
+	var o testnet.LoadOptions
+	c := &cobra.Command{
+		Use: "load", Short: "Send signed payments between funded accounts and report confirmations", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			n, err := testnet.Open(tf.dir)
+			if err != nil {
+				return err
+			}
+			rep, err := n.Load(c.Context(), o)
+			if err != nil {
+				return err
+			}
+			if tf.json {
+				return printJSON(rep)
+			}
+			fmt.Printf("submitted %d, confirmed %d, rejected %d, unconfirmed %d in %s\n", rep.Submitted, rep.Confirmed, rep.Rejected, rep.Unconfirmed, rep.Elapsed.Round(time.Millisecond))
+			fmt.Printf("confirmed %.1f tx/s; latency p50 %s, p99 %s\n", rep.ConfirmedTPS, rep.LatencyP50.Round(time.Millisecond), rep.LatencyP99.Round(time.Millisecond))
+			fmt.Printf("%d blocks, %.1f txs per block (%.1f%% of the tx limit)\n", rep.Blocks, rep.AvgBlockTxs, 100*rep.AvgBlockFill)
+			for r, k := range rep.RejectReasons {
+				fmt.Printf("  rejected %d: %s\n", k, r)
+			}
+			return nil
+		},
+	}
+	c.Flags().Float64Var(&o.TPS, "tps", 10, "payments per second")
+	c.Flags().DurationVar(&o.Duration, "duration", 30*time.Second, "how long to send")
+	return c
+}
+
+func newTestnetPartitionCmd(tf *testnetFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "partition GROUP GROUP...",
+		Short: "Split the network, e.g. `partition 1,2 3,4` (undo with `heal`)",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			n, err := testnet.Open(tf.dir)
+			if err != nil {
+				return err
+			}
+			var groups [][]int
+			for _, g := range args {
+				var members []int
+				for _, name := range strings.Split(g, ",") {
+					i, err := n.Node(strings.TrimSpace(name))
+					if err != nil {
+						return err
+					}
+					members = append(members, i)
+				}
+				groups = append(groups, members)
+			}
+			return n.Partition(c.Context(), groups)
+		},
+	}
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printNodeTable(n *testnet.Network, st []testnet.NodeStatus) {
+	tips := map[string]int{}
+	for _, s := range st {
+		if s.Running {
+			tips[s.Tip]++
+		}
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tSTATE\tMINING\tHEIGHT\tTIP\tPEERS\tMEMPOOL\tBLK/S\tRPC\tP2P")
+	for _, s := range st {
+		state := "stopped"
+		if s.Running {
+			state = "running"
+		}
+		tip := short(s.Tip)
+		if len(tips) > 1 && s.Running {
+			tip = "*" + tip // tips disagree
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\t%s\t%d\t%d\t%.2f\t%s\t%s\n", s.Name, state, s.Mining, s.Height, tip, s.Peers, s.MempoolSize, s.BlocksPerS, s.RPC, s.P2P)
+	}
+	tw.Flush()
+	if len(tips) > 1 {
+		fmt.Println("* tips disagree")
+	}
+}
+
+func printHowTo(n *testnet.Network) {
+	g := filepath.Join(n.Dir, testnet.GenesisFile)
+	pf := filepath.Join(n.Dir, testnet.PassphraseFile)
+	to := n.Keys[len(n.Keys)-1].Address
+	fmt.Printf("\nSend a payment from node1's wallet (funded at genesis):\n")
+	fmt.Printf("  cairn wallet send %s 1.5 --genesis %s --datadir %s --passphrase-file %s\n", to, g, n.State.Nodes[0].Dir, pf)
+	fmt.Printf("  cairn wallet balance --genesis %s --datadir %s\n", g, n.State.Nodes[0].Dir)
+}
+
+func statusLine(st []testnet.NodeStatus) string {
+	var parts []string
+	tips := map[string]bool{}
+	for _, s := range st {
+		if !s.Running {
+			parts = append(parts, s.Name+":down")
+			continue
+		}
+		tips[s.Tip] = true
+		parts = append(parts, fmt.Sprintf("%s:h%d/p%d/m%d", s.Name, s.Height, s.Peers, s.MempoolSize))
+	}
+	agree := "tips agree"
+	if len(tips) > 1 {
+		agree = "TIPS DISAGREE"
+	}
+	return strings.Join(parts, " ") + " | " + agree + "   "
+}

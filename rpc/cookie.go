@@ -1,0 +1,69 @@
+package rpc
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CookieFile is the cookie's name inside the data directory.
+const CookieFile = ".cookie"
+
+// cookieUser is the user name of cookie auth, as bitcoind's.
+const cookieUser = "__cookie__"
+
+// writeCookie writes "__cookie__:<64 hex>" with mode 0600 through a rename,
+// so a client never reads half a cookie.
+func writeCookie(dir string) (pass, path string, err error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	pass = hex.EncodeToString(secret)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	path = filepath.Join(dir, CookieFile)
+	tmp, err := os.CreateTemp(dir, CookieFile+".tmp-*")
+	if err != nil {
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	if _, err := tmp.WriteString(cookieUser + ":" + pass); err != nil {
+		tmp.Close()
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", "", fmt.Errorf("rpc: cookie: %w", err)
+	}
+	return pass, path, nil
+}
+
+// ReadCookie returns the credentials a running node wrote to dataDir.
+func ReadCookie(dataDir string) (user, pass string, err error) {
+	path := filepath.Join(dataDir, CookieFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("no rpc cookie at %s: is the node running with this --datadir? (or pass --rpc-user/--rpc-password): %w", path, err)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("read rpc cookie: %w", err)
+	}
+	user, pass, ok := strings.Cut(strings.TrimSpace(string(b)), ":")
+	if !ok || user == "" || pass == "" {
+		return "", "", fmt.Errorf("rpc cookie %s is malformed: restart the node to rewrite it", path)
+	}
+	return user, pass, nil
+}

@@ -1,0 +1,111 @@
+package rpc
+
+import (
+	"context"
+)
+
+func (s *Server) networkMethods() []method {
+	return []method{
+		{name: "getpeerinfo", fn: s.getPeerInfo,
+			summary: "Connected peers: [{id, addrs, direction, protocol, bestheight, score, bytesin, bytesout, connectedsince}]."},
+		{name: "getconnectioncount", fn: s.getConnectionCount,
+			summary: "Number of connected peers."},
+		{name: "getnetworkinfo", fn: s.getNetworkInfo,
+			summary: "Local peer id, listen addresses, protocol and connection count."},
+		{name: "addnode", params: []string{"multiaddr"}, required: 1, fn: s.addNode,
+			summary: "Connect to a peer by multiaddr, e.g. /ip4/1.2.3.4/tcp/9633/p2p/<peerid>."},
+		{name: "disconnectnode", params: []string{"peerid"}, required: 1, fn: s.disconnectNode,
+			summary: "Disconnect a peer by id (code -29 if it is not connected)."},
+	}
+}
+
+type peerJSON struct {
+	ID             string   `json:"id"`
+	Addrs          []string `json:"addrs"`
+	Direction      string   `json:"direction"`
+	Protocol       string   `json:"protocol"`
+	BestHeight     uint64   `json:"bestheight"`
+	Score          float64  `json:"score"`
+	BytesIn        uint64   `json:"bytesin"`
+	BytesOut       uint64   `json:"bytesout"`
+	ConnectedSince int64    `json:"connectedsince"`
+}
+
+func (s *Server) getPeerInfo(context.Context, *args) (any, error) {
+	out := []peerJSON{}
+	if s.b.Network == nil {
+		return out, nil
+	}
+	for _, p := range s.b.Network.Peers() {
+		addrs := p.Addrs
+		if addrs == nil {
+			addrs = []string{}
+		}
+		out = append(out, peerJSON{
+			ID: p.ID, Addrs: addrs, Direction: p.Direction, Protocol: p.Protocol, BestHeight: p.BestHeight,
+			Score: p.Score, BytesIn: p.BytesIn, BytesOut: p.BytesOut, ConnectedSince: p.ConnectedSince.Unix(),
+		})
+	}
+	return out, nil
+}
+
+func (s *Server) getConnectionCount(context.Context, *args) (any, error) {
+	if s.b.Network == nil {
+		return 0, nil
+	}
+	return s.b.Network.ConnectionCount(), nil
+}
+
+type networkInfoJSON struct {
+	NetworkActive bool     `json:"networkactive"`
+	PeerID        string   `json:"peerid"`
+	ListenAddrs   []string `json:"listenaddrs"`
+	Protocol      string   `json:"protocol"`
+	Connections   int      `json:"connections"`
+}
+
+func (s *Server) getNetworkInfo(context.Context, *args) (any, error) {
+	out := networkInfoJSON{ListenAddrs: []string{}}
+	if s.b.Network == nil {
+		return out, nil
+	}
+	info := s.b.Network.Info()
+	out.NetworkActive, out.PeerID, out.Protocol = true, info.PeerID, info.Protocol
+	out.Connections = s.b.Network.ConnectionCount()
+	if info.ListenAddrs != nil {
+		out.ListenAddrs = info.ListenAddrs
+	}
+	return out, nil
+}
+
+func (s *Server) p2pDisabled() *Error {
+	return newError(CodeP2PDisabled, "peer-to-peer networking is disabled on this node")
+}
+
+func (s *Server) addNode(ctx context.Context, a *args) (any, error) {
+	addr, err := a.str(0, "")
+	if err != nil {
+		return nil, err
+	}
+	if s.b.Network == nil {
+		return nil, s.p2pDisabled()
+	}
+	if err := s.b.Network.AddNode(ctx, addr); err != nil {
+		return nil, newError(CodeMisc, "addnode %s: %v", addr, err)
+	}
+	return nil, nil
+}
+
+func (s *Server) disconnectNode(_ context.Context, a *args) (any, error) {
+	id, err := a.str(0, "")
+	if err != nil {
+		return nil, err
+	}
+	if s.b.Network == nil {
+		return nil, s.p2pDisabled()
+	}
+	if err := s.b.Network.DisconnectNode(id); err != nil {
+		return nil, newError(CodeNodeNotConnected, "disconnectnode %s: %v", id, err)
+	}
+	return nil, nil
+}

@@ -1,0 +1,177 @@
+package testnet
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// File names inside a testnet directory.
+const (
+	StateFile      = "testnet.json"
+	GenesisFile    = "genesis.json"
+	PassphraseFile = "passphrase"
+	KeysFile       = "keys.json"
+)
+
+// Options describe a new network.
+type Options struct {
+	Dir       string
+	Nodes     int           // default 4
+	Miners    int           // default 2 (the first M nodes mine)
+	Topology  string        // mesh, ring, line, random (default mesh)
+	BlockTime time.Duration // target spacing, default 5s
+	// LoadAccounts is how many extra funded accounts the load generator
+	// signs from (default 64); each node also gets one funded wallet key.
+	LoadAccounts int
+	// HashRate is the estimated hashes/s of one miner thread, used to set
+	// the genesis difficulty; 0 measures it.
+	HashRate float64
+	Binary   string // cairn binary to run (default: this executable)
+	Seed     int64  // topology randomness
+}
+
+// NodeSpec is one node's fixed configuration.
+type NodeSpec struct {
+	Name        string `json:"name"`
+	Dir         string `json:"dir"`
+	RPCPort     int    `json:"rpc_port"`
+	P2PPort     int    `json:"p2p_port"`
+	MetricsPort int    `json:"metrics_port"`
+	Mining      bool   `json:"mining"`
+	MinerAddr   string `json:"miner_address"`
+	WalletKey   int    `json:"wallet_key"` // index into keys.json
+	PeerID      string `json:"peer_id,omitempty"`
+	PID         int    `json:"pid,omitempty"`
+}
+
+// State is what testnet.json holds.
+type State struct {
+	Name      string        `json:"name"`
+	Network   string        `json:"network"`
+	Topology  string        `json:"topology"`
+	BlockTime time.Duration `json:"block_time"`
+	Binary    string        `json:"binary"`
+	Nodes     []NodeSpec    `json:"nodes"`
+	Edges     [][2]int      `json:"edges"`
+	Created   time.Time     `json:"created"`
+}
+
+// Key is a funded account's private key (test money only).
+type Key struct {
+	Address string `json:"address"`
+	Private string `json:"private"`
+	Amount  uint64 `json:"amount"`
+}
+
+func newKey() (*btcec.PrivateKey, consensus.Address, error) {
+	k, err := btcec.NewPrivateKey()
+	if err != nil {
+		return nil, consensus.Address{}, err
+	}
+	var pub [32]byte
+	copy(pub[:], schnorr.SerializePubKey(k.PubKey()))
+	return k, consensus.AddressFromPubKey(pub), nil
+}
+
+// ParseKey decodes a Key's private key.
+func ParseKey(k Key) (*btcec.PrivateKey, error) {
+	b, err := hex.DecodeString(k.Private)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("bad key for %s", k.Address)
+	}
+	priv, _ := btcec.PrivKeyFromBytes(b)
+	return priv, nil
+}
+
+// freePort asks the kernel for an unused loopback TCP port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func randUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:]) | 1 // never 0
+}
+
+func writeJSON(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("no testnet in %s (create one with `cairn testnet up --dir %s`)", filepath.Dir(path), filepath.Dir(path))
+		}
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// edges returns the node pairs to connect for a topology.
+func edges(topology string, n int, seed int64) ([][2]int, error) {
+	var out [][2]int
+	switch topology {
+	case "", "mesh":
+		for i := 0; i < n; i++ {
+			for j := i + 1; j < n; j++ {
+				out = append(out, [2]int{i, j})
+			}
+		}
+	case "line":
+		for i := 0; i+1 < n; i++ {
+			out = append(out, [2]int{i, i + 1})
+		}
+	case "ring":
+		for i := 0; i+1 < n; i++ {
+			out = append(out, [2]int{i, i + 1})
+		}
+		if n > 2 {
+			out = append(out, [2]int{n - 1, 0})
+		}
+	case "random":
+		// A random spanning tree (connected) plus a few random extra edges.
+		r := newRand(seed)
+		for i := 1; i < n; i++ {
+			out = append(out, [2]int{r.Intn(i), i})
+		}
+		for k := 0; k < n/2; k++ {
+			a, b := r.Intn(n), r.Intn(n)
+			if a != b {
+				out = append(out, [2]int{min(a, b), max(a, b)})
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown topology %q (want mesh, ring, line or random)", topology)
+	}
+	return out, nil
+}

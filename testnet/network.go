@@ -1,0 +1,266 @@
+package testnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/rpc"
+)
+
+// Network is a testnet directory and the processes it describes.
+type Network struct {
+	Dir    string
+	State  *State
+	Keys   []Key
+	Params *consensus.Params
+}
+
+// Open loads an existing testnet directory.
+func Open(dir string) (*Network, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Network{Dir: abs, State: &State{}}
+	if err := readJSON(filepath.Join(abs, StateFile), n.State); err != nil {
+		return nil, err
+	}
+	if err := readJSON(filepath.Join(abs, KeysFile), &n.Keys); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(abs, GenesisFile))
+	if err != nil {
+		return nil, err
+	}
+	spec, err := consensus.ParseGenesisSpec(b)
+	if err != nil {
+		return nil, err
+	}
+	if n.Params, err = consensus.CustomParams(spec); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Network) save() error {
+	return writeJSON(filepath.Join(n.Dir, StateFile), n.State, 0o600)
+}
+
+// Node returns the index of a node by name ("node2") or 1-based number ("2").
+func (n *Network) Node(name string) (int, error) {
+	for i, ns := range n.State.Nodes {
+		if ns.Name == name || fmt.Sprint(i+1) == name {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("no node %q (nodes are node1..node%d)", name, len(n.State.Nodes))
+}
+
+// Passphrase is the wallets' passphrase (test network only).
+func (n *Network) Passphrase() (string, error) {
+	b, err := os.ReadFile(filepath.Join(n.Dir, PassphraseFile))
+	return strings.TrimSpace(string(b)), err
+}
+
+// RPCURL is node i's JSON-RPC URL.
+func (n *Network) RPCURL(i int) string {
+	return fmt.Sprintf("http://127.0.0.1:%d", n.State.Nodes[i].RPCPort)
+}
+
+// P2PAddr is node i's TCP multiaddr with its peer id, once known.
+func (n *Network) P2PAddr(i int) string {
+	ns := n.State.Nodes[i]
+	a := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.P2PPort)
+	if ns.PeerID != "" {
+		a += "/p2p/" + ns.PeerID
+	}
+	return a
+}
+
+// Client returns an RPC client for node i using its cookie.
+func (n *Network) Client(i int) (*rpc.Client, error) {
+	user, pass, err := rpc.ReadCookie(n.State.Nodes[i].Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", n.State.Nodes[i].Name, err)
+	}
+	return &rpc.Client{URL: n.RPCURL(i), User: user, Password: pass}, nil
+}
+
+// Call is a one-shot RPC to node i.
+func (n *Network) Call(ctx context.Context, i int, method string, params []any, result any) error {
+	c, err := n.Client(i)
+	if err != nil {
+		return err
+	}
+	if err := c.Call(ctx, method, params, result); err != nil {
+		return fmt.Errorf("%s %s: %w", n.State.Nodes[i].Name, method, err)
+	}
+	return nil
+}
+
+// Running reports whether node i's recorded process is alive.
+func (n *Network) Running(i int) bool {
+	pid := n.State.Nodes[i].PID
+	return pid > 0 && syscall.Kill(pid, 0) == nil && !isZombie(pid)
+}
+
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state letter follows the ")" that ends the command name.
+	s := string(b)
+	if k := strings.LastIndexByte(s, ')'); k >= 0 && k+2 < len(s) {
+		return s[k+2] == 'Z'
+	}
+	return false
+}
+
+func (n *Network) nodeArgs(i int) []string {
+	ns := n.State.Nodes[i]
+	args := []string{"node",
+		"--genesis", filepath.Join(n.Dir, GenesisFile),
+		"--datadir", ns.Dir,
+		"--rpc-addr", fmt.Sprintf("127.0.0.1:%d", ns.RPCPort),
+		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.P2PPort),
+		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", ns.MetricsPort),
+		"--mdns", "off",
+	}
+	if ns.Mining {
+		args = append(args, "--mine", "--miner-address", ns.MinerAddr, "--mine-threads", "1")
+	}
+	for _, e := range n.State.Edges {
+		j := -1
+		if e[0] == i {
+			j = e[1]
+		} else if e[1] == i {
+			j = e[0]
+		}
+		if j >= 0 && n.State.Nodes[j].PeerID != "" {
+			args = append(args, "--peer", n.P2PAddr(j))
+		}
+	}
+	return args
+}
+
+// Start launches node i as a detached process (its own session, so it
+// outlives the CLI) logging to <node dir>/node.log, and waits for its RPC.
+func (n *Network) Start(ctx context.Context, i int) error {
+	if n.Running(i) {
+		return fmt.Errorf("%s is already running (pid %d)", n.State.Nodes[i].Name, n.State.Nodes[i].PID)
+	}
+	ns := &n.State.Nodes[i]
+	_ = os.Remove(filepath.Join(ns.Dir, ".cookie")) // stale after a kill -9
+	logf, err := os.OpenFile(filepath.Join(ns.Dir, "node.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(n.State.Binary, n.nodeArgs(i)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", ns.Name, err)
+	}
+	ns.PID = cmd.Process.Pid
+	// Reap the child if this process outlives it (tests, foreground up).
+	go func() { _ = cmd.Wait() }()
+	if err := n.save(); err != nil {
+		return err
+	}
+	return n.waitReady(ctx, i, 60*time.Second)
+}
+
+// waitReady polls until node i answers RPC, then records its peer id.
+func (n *Network) waitReady(ctx context.Context, i int, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ns := &n.State.Nodes[i]
+	var lastErr error
+	for {
+		var info struct {
+			PeerID string `json:"peerid"`
+		}
+		if err := n.Call(ctx, i, "getnetworkinfo", []any{}, &info); err == nil {
+			if info.PeerID != "" && info.PeerID != ns.PeerID {
+				ns.PeerID = info.PeerID
+				if err := n.save(); err != nil {
+					return err
+				}
+			}
+			return nil
+		} else {
+			lastErr = err
+		}
+		if !n.Running(i) {
+			return fmt.Errorf("%s exited during startup; see %s", ns.Name, filepath.Join(ns.Dir, "node.log"))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not answer RPC in %s: %v", ns.Name, timeout, lastErr)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Stop sends SIGTERM and waits for a clean exit (SIGKILL after 20s).
+func (n *Network) Stop(i int) error {
+	if !n.Running(i) {
+		return nil
+	}
+	pid := n.State.Nodes[i].PID
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if !n.Running(i) {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return fmt.Errorf("%s did not stop within 20s and was killed", n.State.Nodes[i].Name)
+}
+
+// Kill sends SIGKILL: a crash, for fault tests.
+func (n *Network) Kill(i int) error {
+	if !n.Running(i) {
+		return fmt.Errorf("%s is not running", n.State.Nodes[i].Name)
+	}
+	if err := syscall.Kill(n.State.Nodes[i].PID, syscall.SIGKILL); err != nil {
+		return err
+	}
+	for k := 0; k < 200 && n.Running(i); k++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}
+
+// Down stops every node cleanly; data is kept.
+func (n *Network) Down() error {
+	var errs []error
+	for i := range n.State.Nodes {
+		if err := n.Stop(i); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Destroy stops everything and deletes the directory.
+func (n *Network) Destroy() error {
+	for i := range n.State.Nodes {
+		if n.Running(i) {
+			_ = syscall.Kill(n.State.Nodes[i].PID, syscall.SIGKILL)
+		}
+	}
+	return os.RemoveAll(n.Dir)
+}
