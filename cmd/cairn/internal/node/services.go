@@ -3,8 +3,8 @@ package node
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/cairn-chain/cairn/chain"
