@@ -71,7 +71,6 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}
 	s.rpc = srv
 	s.closers = append(s.closers, srv.Shutdown)
-	log.Info("RPC listening", "addr", srv.Addr())
 	return s, nil
 }
 
