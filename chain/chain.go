@@ -42,6 +42,17 @@ type Config struct {
 	// NoSync skips fsync on each block batch. A process crash (kill -9)
 	// still loses nothing: LevelDB's journal is in the OS page cache.
 	NoSync bool
+	// Observer, if set, receives measurements (node wiring backs it with
+	// Prometheus; chain itself knows nothing of metrics).
+	Observer Observer
+}
+
+// Observer is told what ProcessBlock did and how long it took, and of reorgs.
+// result is "main", "side", "orphan", "duplicate", or the rule code name of
+// a rejection (e.g. "ErrBadSignature"), or "error" for storage failures.
+type Observer interface {
+	BlockProcessed(result string, d time.Duration)
+	Reorg(depth uint64)
 }
 
 // Chain owns the ledger: block storage, the header index, account state,

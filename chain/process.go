@@ -3,6 +3,7 @@ package chain
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/syndtr/goleveldb/leveldb"
@@ -13,6 +14,10 @@ import (
 // the block is now on the main chain and whether it was held as an orphan.
 // Rule violations are consensus.RuleError values (errors.As).
 func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, err error) {
+	if c.cfg.Observer != nil {
+		start := time.Now()
+		defer func() { c.cfg.Observer.BlockProcessed(resultLabel(isMainChain, isOrphan, err), time.Since(start)) }()
+	}
 	hash := b.Hash()
 	c.mu.RLock()
 	_, known := c.index[hash]
@@ -31,6 +36,23 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 	isMainChain, isOrphan, err = c.processLocked(b, hash, &events)
 	c.unlockAndDeliver(events)
 	return isMainChain, isOrphan, err
+}
+
+func resultLabel(main, orphan bool, err error) string {
+	switch {
+	case errors.Is(err, ErrAlreadyHave):
+		return "duplicate"
+	case err != nil:
+		if code := consensus.CodeOf(err); code != 0 {
+			return code.String()
+		}
+		return "error"
+	case orphan:
+		return "orphan"
+	case main:
+		return "main"
+	}
+	return "side"
 }
 
 func (c *Chain) processLocked(b *consensus.Block, hash consensus.Hash, events *[]Event) (bool, bool, error) {
@@ -210,6 +232,9 @@ func (c *Chain) reorganize(target *node, cache map[consensus.Hash]*consensus.Blo
 		return fmt.Errorf("%w: no common ancestor with %s", ErrCorrupt, target.hash)
 	}
 	depth := c.tip.height - f.height
+	if depth > 0 && c.cfg.Observer != nil {
+		c.cfg.Observer.Reorg(depth)
+	}
 	if depth > 0 {
 		c.log.Info("reorganize", "depth", depth, "fork_height", f.height, "old_tip", c.tip.hash, "new_tip", target.hash)
 	}

@@ -111,7 +111,15 @@ func (s *Server) execute(ctx context.Context, c call) (resp response, respond bo
 	if rerr != nil {
 		code = rerr.Code
 	}
-	s.log.Debug("rpc call", "method", c.req.Method, "code", code, "took", time.Since(start))
+	took := time.Since(start)
+	s.log.Debug("rpc call", "method", c.req.Method, "code", code, "took", took)
+	if s.cfg.Observe != nil {
+		method := c.req.Method
+		if s.methods[method] == nil {
+			method = "unknown" // bounded label values: never echo arbitrary names
+		}
+		s.cfg.Observe(method, code, took)
+	}
 	return resp, respond, after
 }
 

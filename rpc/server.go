@@ -51,6 +51,9 @@ type Config struct {
 	MaxConcurrent int
 	Backend       Backend
 	Now           func() time.Time
+	// Observe, if set, is told every call's method, JSON-RPC error code
+	// (0 for success) and duration, for metrics.
+	Observe func(method string, code int, d time.Duration)
 }
 
 // Server serves JSON-RPC 2.0 over HTTP POST at "/".

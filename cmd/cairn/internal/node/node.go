@@ -51,9 +51,10 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	met := newMetrics()
 	ch, err := chain.Open(chain.Config{
 		Dir: filepath.Join(cfg.DataDir, "chain"), Params: cfg.Params,
-		Logger: log.With("component", "chain"), NoSync: true,
+		Logger: log.With("component", "chain"), NoSync: true, Observer: met,
 	})
 	if err != nil {
 		return err
@@ -69,10 +70,17 @@ func Run(ctx context.Context, cfg Config) error {
 	tip := ch.Tip()
 	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash)
 
-	svc, err := startServices(ctx, cancel, cfg, ch, log)
+	svc, err := startServices(ctx, cancel, cfg, ch, met, log)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		if err := svc.close(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("shutdown", "err", err)
+		}
+	}()
 	var wg sync.WaitGroup
 	if cfg.Mine {
 		mcfg := miner.Config{
@@ -83,17 +91,13 @@ func Run(ctx context.Context, cfg Config) error {
 			mcfg.Pace = time.Duration(cfg.Params.TargetSpacing) * time.Second
 		}
 		m := miner.New(mcfg)
+		met.gauge("cairn_miner_hashes", "Header hashes tried by the background miner.", func() float64 { return float64(m.Hashes()) })
 		wg.Add(1)
 		go func() { defer wg.Done(); m.Run(ctx) }()
 	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	wg.Wait()
-	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
-	defer done()
-	if err := svc.close(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
-		log.Error("shutdown", "err", err)
-	}
 	log.Info("stopped")
 	return nil
 }

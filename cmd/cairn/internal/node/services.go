@@ -22,8 +22,14 @@ type services struct {
 	closers []func(context.Context) error
 }
 
-func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, log *slog.Logger) (*services, error) {
+func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, met *metrics, log *slog.Logger) (*services, error) {
 	s := &services{}
+	ok := false
+	defer func() {
+		if !ok { // a failed start must not leave listeners or files behind
+			_ = s.close(context.Background())
+		}
+	}()
 	s.pool = mempool.New(mempool.Config{
 		Params: cfg.Params, State: ch, Logger: log.With("component", "mempool"),
 	})
@@ -57,7 +63,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	s.closers = append(s.closers, func(context.Context) error { return wl.Close() })
 	srv, err := rpc.New(rpc.Config{
 		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
-		Logger: log.With("component", "rpc"),
+		Logger: log.With("component", "rpc"), Observe: met.rpcObserve,
 		Backend: rpc.Backend{
 			Params: cfg.Params, Chain: ch, Mempool: s.pool, Miner: s.miner, Wallet: wl,
 			Mining: cfg.Mine, MinerThreads: cfg.MineThreads, Stop: cancel, StartTime: time.Now(),
@@ -71,6 +77,17 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}
 	s.rpc = srv
 	s.closers = append(s.closers, srv.Shutdown)
+
+	met.watchChain(ch)
+	met.watchMempool(s.pool)
+	if cfg.MetricsAddr != "" {
+		stop, err := met.serve(ctx, cfg.MetricsAddr, log)
+		if err != nil {
+			return nil, fmt.Errorf("metrics listener: %w", err)
+		}
+		s.closers = append(s.closers, stop)
+	}
+	ok = true
 	return s, nil
 }
 

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cairn-chain/cairn/chain"
+	"github.com/cairn-chain/cairn/mempool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics is the node's Prometheus registry. Packages stay free of
+// Prometheus: chain and rpc report through small hooks, and the rest is read
+// from their Stats at scrape time.
+type metrics struct {
+	reg          *prometheus.Registry
+	blocks       *prometheus.CounterVec
+	blockSeconds prometheus.Histogram
+	reorgs       prometheus.Counter
+	reorgDepth   prometheus.Histogram
+	rpcCalls     *prometheus.CounterVec
+	rpcSeconds   *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		blocks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cairn_blocks_processed_total", Help: "Blocks through ProcessBlock by result: main, side, orphan, duplicate, or the rejecting rule.",
+		}, []string{"result"}),
+		blockSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "cairn_block_validation_seconds", Help: "ProcessBlock time per block (checks, signatures, state, commit).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		reorgs: prometheus.NewCounter(prometheus.CounterOpts{Name: "cairn_reorgs_total", Help: "Chain reorganisations."}),
+		reorgDepth: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "cairn_reorg_depth_blocks", Help: "Blocks disconnected per reorganisation.", Buckets: []float64{1, 2, 3, 5, 10, 20, 50, 100},
+		}),
+		rpcCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cairn_rpc_requests_total", Help: "JSON-RPC calls by method and error code (0 = success).",
+		}, []string{"method", "code"}),
+		rpcSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "cairn_rpc_request_seconds", Help: "JSON-RPC call duration.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10),
+		}, []string{"method"}),
+	}
+	m.reg.MustRegister(m.blocks, m.blockSeconds, m.reorgs, m.reorgDepth, m.rpcCalls, m.rpcSeconds,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// BlockProcessed implements chain.Observer.
+func (m *metrics) BlockProcessed(result string, d time.Duration) {
+	m.blocks.WithLabelValues(result).Inc()
+	m.blockSeconds.Observe(d.Seconds())
+}
+
+// Reorg implements chain.Observer.
+func (m *metrics) Reorg(depth uint64) {
+	m.reorgs.Inc()
+	m.reorgDepth.Observe(float64(depth))
+}
+
+func (m *metrics) rpcObserve(method string, code int, d time.Duration) {
+	m.rpcCalls.WithLabelValues(method, strconv.Itoa(code)).Inc()
+	m.rpcSeconds.WithLabelValues(method).Observe(d.Seconds())
+}
+
+func (m *metrics) gauge(name, help string, f func() float64) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
+// watchChain adds gauges read from the chain at scrape time.
+func (m *metrics) watchChain(ch *chain.Chain) {
+	m.gauge("cairn_chain_height", "Height of the best chain.", func() float64 { return float64(ch.Height()) })
+	m.gauge("cairn_chain_orphans", "Blocks waiting for their parent.", func() float64 { return float64(ch.OrphanCount()) })
+}
+
+// watchMempool exports the pool's sizes and its counters by outcome.
+func (m *metrics) watchMempool(p *mempool.Pool) {
+	m.reg.MustRegister(&mempoolCollector{p: p})
+}
+
+type mempoolCollector struct{ p *mempool.Pool }
+
+var (
+	mpTxs    = prometheus.NewDesc("cairn_mempool_txs", "Transactions in the mempool.", nil, nil)
+	mpBytes  = prometheus.NewDesc("cairn_mempool_bytes", "Encoded bytes in the mempool.", nil, nil)
+	mpEvents = prometheus.NewDesc("cairn_mempool_txs_total", "Mempool transaction outcomes: accepted, rejected by reason, evicted, expired, included, ...", []string{"result"}, nil)
+)
+
+func (c *mempoolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- mpTxs; ch <- mpBytes; ch <- mpEvents }
+
+func (c *mempoolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.p.Stats()
+	ch <- prometheus.MustNewConstMetric(mpTxs, prometheus.GaugeValue, float64(s.Count))
+	ch <- prometheus.MustNewConstMetric(mpBytes, prometheus.GaugeValue, float64(s.Bytes))
+	for label, v := range map[string]uint64{"accepted": s.Accepted, "replaced": s.Replaced, "evicted": s.Evicted,
+		"expired": s.Expired, "included": s.Included, "invalidated": s.Invalidated, "reinjected": s.Reinjected} {
+		ch <- prometheus.MustNewConstMetric(mpEvents, prometheus.CounterValue, float64(v), label)
+	}
+	for code, v := range s.Rejected {
+		ch <- prometheus.MustNewConstMetric(mpEvents, prometheus.CounterValue, float64(v), "rejected:"+code)
+	}
+}
+
+// serve exposes /metrics on addr until ctx ends.
+func (m *metrics) serve(ctx context.Context, addr string, log *slog.Logger) (func(context.Context) error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return srv.Shutdown, nil
+}
