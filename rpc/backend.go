@@ -96,6 +96,18 @@ type NetworkAPI interface {
 	Info() NetworkInfo
 	AddNode(ctx context.Context, multiaddr string) error
 	DisconnectNode(peerID string) error
+	// Ban refuses and disconnects a peer for d; Unban lifts it.
+	Ban(peerID string, d time.Duration, reason string) error
+	Unban(peerID string) error
+	Banned() []BanInfo
+	ClearBans()
+}
+
+// BanInfo is one refused peer.
+type BanInfo struct {
+	ID     string
+	Until  time.Time
+	Reason string
 }
 
 // PeerInfo describes one connected peer.

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"time"
 )
 
 func (s *Server) networkMethods() []method {
@@ -16,7 +17,75 @@ func (s *Server) networkMethods() []method {
 			summary: "Connect to a peer by multiaddr, e.g. /ip4/1.2.3.4/tcp/9633/p2p/<peerid>."},
 		{name: "disconnectnode", params: []string{"peerid"}, required: 1, fn: s.disconnectNode,
 			summary: "Disconnect a peer by id (code -29 if it is not connected)."},
+		{name: "setban", params: []string{"peerid", "command", "bantime"}, required: 2, fn: s.setBan,
+			summary: "Ban (command \"add\", for bantime seconds, default 86400) or unban (\"remove\") a peer by id."},
+		{name: "listbanned", fn: s.listBanned,
+			summary: "Banned peers: [{id, banned_until, reason}]."},
+		{name: "clearbanned", fn: s.clearBanned,
+			summary: "Lift every ban."},
 	}
+}
+
+// maxBanSeconds bounds setban's bantime (one year).
+const maxBanSeconds = 365 * 24 * 3600
+
+func (s *Server) setBan(_ context.Context, a *args) (any, error) {
+	id, err := a.str(0, "")
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := a.str(1, "")
+	if err != nil {
+		return nil, err
+	}
+	secs, err := a.uint(2, 86400)
+	if err != nil {
+		return nil, err
+	}
+	if s.b.Network == nil {
+		return nil, s.p2pDisabled()
+	}
+	switch cmd {
+	case "add":
+		if secs == 0 || secs > maxBanSeconds {
+			return nil, newError(CodeInvalidParameter, "bantime must be between 1 and %d seconds", maxBanSeconds)
+		}
+		if err := s.b.Network.Ban(id, time.Duration(secs)*time.Second, "setban"); err != nil {
+			return nil, newError(CodeInvalidParameter, "setban %s: %v", id, err)
+		}
+	case "remove":
+		if err := s.b.Network.Unban(id); err != nil {
+			return nil, newError(CodeInvalidParameter, "setban %s remove: %v", id, err)
+		}
+	default:
+		return nil, newError(CodeInvalidParams, "command must be \"add\" or \"remove\", not %q", cmd)
+	}
+	return nil, nil
+}
+
+type banJSON struct {
+	ID          string `json:"id"`
+	BannedUntil int64  `json:"banned_until"`
+	Reason      string `json:"reason"`
+}
+
+func (s *Server) listBanned(context.Context, *args) (any, error) {
+	out := []banJSON{}
+	if s.b.Network == nil {
+		return out, nil
+	}
+	for _, b := range s.b.Network.Banned() {
+		out = append(out, banJSON{ID: b.ID, BannedUntil: b.Until.Unix(), Reason: b.Reason})
+	}
+	return out, nil
+}
+
+func (s *Server) clearBanned(context.Context, *args) (any, error) {
+	if s.b.Network == nil {
+		return nil, s.p2pDisabled()
+	}
+	s.b.Network.ClearBans()
+	return nil, nil
 }
 
 type peerJSON struct {

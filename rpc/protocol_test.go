@@ -202,8 +202,42 @@ func TestBusy(t *testing.T) {
 
 // fakeNetwork is a NetworkAPI with one peer.
 type fakeNetwork struct {
-	mu    sync.Mutex
-	added []string
+	mu     sync.Mutex
+	added  []string
+	banned map[string]time.Duration
+}
+
+func (f *fakeNetwork) Ban(id string, d time.Duration, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.banned == nil {
+		f.banned = map[string]time.Duration{}
+	}
+	f.banned[id] = d
+	return nil
+}
+func (f *fakeNetwork) Unban(id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.banned[id]; !ok {
+		return context.Canceled
+	}
+	delete(f.banned, id)
+	return nil
+}
+func (f *fakeNetwork) Banned() []BanInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []BanInfo
+	for id, d := range f.banned {
+		out = append(out, BanInfo{ID: id, Until: time.Unix(1000, 0).Add(d), Reason: "setban"})
+	}
+	return out
+}
+func (f *fakeNetwork) ClearBans() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.banned = nil
 }
 
 func (f *fakeNetwork) Peers() []PeerInfo {
@@ -261,5 +295,22 @@ func TestNetworkMethods(t *testing.T) {
 		}
 		n.must("disconnectnode", []any{"peer1"}, nil)
 		rpcError(t, n.call("disconnectnode", []any{"peer2"}, nil), CodeNodeNotConnected)
+
+		n.must("setban", []any{"peer1", "add", 60}, nil)
+		var bans []banJSON
+		n.must("listbanned", nil, &bans)
+		if len(bans) != 1 || bans[0].ID != "peer1" || bans[0].BannedUntil != 1060 {
+			t.Fatalf("bans %+v", bans)
+		}
+		rpcError(t, n.call("setban", []any{"peer1", "ban"}, nil), CodeInvalidParams)
+		rpcError(t, n.call("setban", []any{"peer1", "add", 0}, nil), CodeInvalidParameter)
+		rpcError(t, n.call("setban", []any{"peer9", "remove"}, nil), CodeInvalidParameter)
+		n.must("setban", []any{"peer1", "remove"}, nil)
+		n.must("setban", []any{"peer2", "add"}, nil)
+		n.must("clearbanned", nil, nil)
+		n.must("listbanned", nil, &bans)
+		if len(bans) != 0 {
+			t.Fatalf("bans after clearbanned: %+v", bans)
+		}
 	})
 }

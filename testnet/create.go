@@ -36,10 +36,12 @@ func Create(opts Options) (*Network, error) {
 	if opts.Nodes < 1 || opts.Nodes > 64 {
 		return nil, fmt.Errorf("--nodes must be between 1 and 64")
 	}
-	if opts.Miners == 0 {
+	switch {
+	case opts.Miners == 0:
 		opts.Miners = min(2, opts.Nodes)
-	}
-	if opts.Miners < 0 || opts.Miners > opts.Nodes {
+	case opts.Miners < 0: // explicitly none
+		opts.Miners = 0
+	case opts.Miners > opts.Nodes:
 		return nil, fmt.Errorf("--miners must be between 0 and the number of nodes")
 	}
 	if opts.BlockTime == 0 {

@@ -30,6 +30,9 @@ type Config struct {
 	// retargeting (regtest) solve instantly and would otherwise mine
 	// thousands of blocks a second; Generate is never paced.
 	Pace time.Duration
+	// OnBlock, if set, is called with every block this miner got accepted,
+	// so the node can announce it to peers.
+	OnBlock func(*consensus.Block)
 }
 
 // Miner mines blocks on the chain tip.
@@ -140,6 +143,9 @@ func (m *Miner) MineOne(ctx context.Context, addr consensus.Address) (consensus.
 			}
 			if onMain {
 				m.found.Add(1)
+				if m.cfg.OnBlock != nil {
+					m.cfg.OnBlock(blk)
+				}
 				return blk.Hash(), nil
 			}
 			break // lost a race to another block at this height

@@ -102,6 +102,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 			n, err := testnet.Open(tf.dir)
 			if err != nil {
 				o.Dir = tf.dir
+				if o.Miners == 0 {
+					o.Miners = -1 // the user asked for no miners
+				}
 				if n, err = testnet.Create(o); err != nil {
 					return err
 				}

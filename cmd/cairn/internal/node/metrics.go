@@ -11,6 +11,7 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/mempool"
+	"github.com/cairn-chain/cairn/p2p"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -94,7 +95,11 @@ var (
 	mpEvents = prometheus.NewDesc("cairn_mempool_txs_total", "Mempool transaction outcomes: accepted, rejected by reason, evicted, expired, included, ...", []string{"result"}, nil)
 )
 
-func (c *mempoolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- mpTxs; ch <- mpBytes; ch <- mpEvents }
+func (c *mempoolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- mpTxs
+	ch <- mpBytes
+	ch <- mpEvents
+}
 
 func (c *mempoolCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.p.Stats()
@@ -125,4 +130,43 @@ func (m *metrics) serve(ctx context.Context, addr string, log *slog.Logger) (fun
 	}()
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	return srv.Shutdown, nil
+}
+
+// watchNetwork exports peer counts and gossip/sync counters from p2p.
+func (m *metrics) watchNetwork(n *p2p.Node) {
+	m.gauge("cairn_peers", "Connected peers.", func() float64 { return float64(n.ConnectionCount()) })
+	m.reg.MustRegister(&p2pCollector{n: n})
+}
+
+type p2pCollector struct{ n *p2p.Node }
+
+var (
+	p2pGossip  = prometheus.NewDesc("cairn_gossip_messages_total", "Gossip messages by topic and validator verdict.", []string{"topic", "verdict"}, nil)
+	p2pDropped = prometheus.NewDesc("cairn_gossip_dropped_total", "Gossip messages lost to full queues or rejected by pubsub, by reason.", []string{"reason"}, nil)
+	p2pSync    = prometheus.NewDesc("cairn_sync_blocks_total", "Blocks fetched by headers-first sync and accepted.", nil, nil)
+	p2pHeaders = prometheus.NewDesc("cairn_sync_headers_total", "Headers fetched by sync.", nil, nil)
+	p2pStalls  = prometheus.NewDesc("cairn_sync_stalls_total", "Sync requests that timed out.", nil, nil)
+	p2pBans    = prometheus.NewDesc("cairn_peer_bans_total", "Peers banned.", nil, nil)
+)
+
+func (c *p2pCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{p2pGossip, p2pDropped, p2pSync, p2pHeaders, p2pStalls, p2pBans} {
+		ch <- d
+	}
+}
+
+func (c *p2pCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.n.Stats()
+	for topic, verdicts := range s.Gossip {
+		for v, k := range verdicts {
+			ch <- prometheus.MustNewConstMetric(p2pGossip, prometheus.CounterValue, float64(k), topic, v)
+		}
+	}
+	for reason, k := range s.PubsubRejects {
+		ch <- prometheus.MustNewConstMetric(p2pDropped, prometheus.CounterValue, float64(k), reason)
+	}
+	ch <- prometheus.MustNewConstMetric(p2pSync, prometheus.CounterValue, float64(s.BlocksSynced))
+	ch <- prometheus.MustNewConstMetric(p2pHeaders, prometheus.CounterValue, float64(s.HeadersFetched))
+	ch <- prometheus.MustNewConstMetric(p2pStalls, prometheus.CounterValue, float64(s.Stalls))
+	ch <- prometheus.MustNewConstMetric(p2pBans, prometheus.CounterValue, float64(s.Bans))
 }

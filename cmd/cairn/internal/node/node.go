@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Mine {
 		mcfg := miner.Config{
 			Chain: ch, Source: svc.templateSource(), Address: cfg.MinerAddress,
-			Threads: cfg.MineThreads, Logger: log.With("component", "miner"),
+			Threads: cfg.MineThreads, Logger: log.With("component", "miner"), OnBlock: svc.announceBlock,
 		}
 		if cfg.Params.NoRetarget {
 			mcfg.Pace = time.Duration(cfg.Params.TargetSpacing) * time.Second

@@ -9,13 +9,16 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/miner"
+	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/mempool"
+	"github.com/cairn-chain/cairn/p2p"
 	"github.com/cairn-chain/cairn/rpc"
 	"github.com/cairn-chain/cairn/wallet"
 )
 
 // services holds the parts started around the chain, closed in reverse order.
 type services struct {
+	net     *p2p.Node // nil with --no-p2p
 	pool    *mempool.Pool
 	miner   *miner.Miner // for generatetoaddress; background mining has its own
 	rpc     *rpc.Server
@@ -32,6 +35,9 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}()
 	s.pool = mempool.New(mempool.Config{
 		Params: cfg.Params, State: ch, Logger: log.With("component", "mempool"),
+		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
+		// peers drop copies of what they already have.
+		OnAccept: s.announceTx,
 	})
 	ch.Subscribe(func(ev chain.Event) {
 		switch ev.Kind {
@@ -39,6 +45,18 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			s.pool.BlockConnected(ev.Block)
 		case chain.BlockDisconnected:
 			s.pool.BlockDisconnected(ev.Block)
+			// Txs of a block reorged out are back in the pool: re-announce
+			// them so peers that never saw them (the winning side) mine them.
+			var back []*consensus.Tx
+			for _, tx := range ev.Block.Txs[1:] {
+				if s.pool.Has(tx.ID()) {
+					back = append(back, tx)
+					s.announceTx(tx)
+				}
+			}
+			if s.net != nil {
+				s.net.PushTxs(back)
+			}
 		}
 	})
 	go func() {
@@ -55,7 +73,32 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			}
 		}
 	}()
-	s.miner = miner.New(miner.Config{Chain: ch, Source: s.pool, Threads: cfg.MineThreads, Logger: log.With("component", "miner")})
+	s.miner = miner.New(miner.Config{Chain: ch, Source: s.pool, Threads: cfg.MineThreads, Logger: log.With("component", "miner"), OnBlock: s.announceBlock})
+
+	var network rpc.NetworkAPI
+	if !cfg.NoP2P {
+		mdns := cfg.MDNS == "on" || (cfg.MDNS == "auto" && (cfg.Params.Name == "test" || cfg.Params.Name == "regtest"))
+		if cfg.MDNS != "on" && cfg.MDNS != "off" && cfg.MDNS != "auto" {
+			return nil, fmt.Errorf("--mdns must be on, off or auto, not %q", cfg.MDNS)
+		}
+		n, err := p2p.New(ctx, p2p.Config{
+			Params: cfg.Params, DataDir: cfg.DataDir, Listen: cfg.Listen, Peers: cfg.Peers,
+			Bootstrap: cfg.Bootstrap, MDNS: mdns, Logger: log.With("component", "p2p"),
+			Chain: ch, Mempool: s.pool,
+		})
+		if err != nil {
+			return nil, err
+		}
+		// Set before Start: sync may deliver chain events at once.
+		s.net = n
+		s.closers = append(s.closers, func(context.Context) error { return n.Close() })
+		if err := n.Start(); err != nil {
+			return nil, err
+		}
+		network = rpcNetwork{n}
+		met.watchNetwork(n)
+		log.Info("p2p listening", "peer_id", n.ID(), "addrs", n.Addrs())
+	}
 
 	wl := rpc.NewWalletLoader(wallet.Config{
 		Dir: filepath.Join(cfg.DataDir, "wallet"), Params: cfg.Params, Logger: log.With("component", "wallet"),
@@ -65,8 +108,9 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
 		Logger: log.With("component", "rpc"), Observe: met.rpcObserve,
 		Backend: rpc.Backend{
-			Params: cfg.Params, Chain: ch, Mempool: s.pool, Miner: s.miner, Wallet: wl,
-			Mining: cfg.Mine, MinerThreads: cfg.MineThreads, Stop: cancel, StartTime: time.Now(),
+			Params: cfg.Params, Chain: relayChain{ch, s.announceBlock}, Mempool: s.pool, Miner: s.miner, Wallet: wl,
+			Network: network,
+			Mining:  cfg.Mine, MinerThreads: cfg.MineThreads, Stop: cancel, StartTime: time.Now(),
 		},
 	})
 	if err != nil {
@@ -89,6 +133,18 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}
 	ok = true
 	return s, nil
+}
+
+func (s *services) announceTx(tx *consensus.Tx) {
+	if s.net != nil {
+		_ = s.net.BroadcastTx(tx) // a full queue is counted in p2p stats
+	}
+}
+
+func (s *services) announceBlock(b *consensus.Block) {
+	if s.net != nil {
+		_ = s.net.BroadcastBlock(b)
+	}
 }
 
 func (s *services) templateSource() miner.TxSource { return s.pool }

@@ -1,0 +1,30 @@
+package p2p
+
+import (
+	"github.com/cairn-chain/cairn/chain"
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// ChainAPI is what p2p needs from the ledger; *chain.Chain satisfies it.
+type ChainAPI interface {
+	// ProcessBlock validates and stores b; it returns chain.ErrAlreadyHave
+	// for known blocks and consensus.RuleError for invalid ones.
+	ProcessBlock(b *consensus.Block) (isMain, isOrphan bool, err error)
+	Tip() chain.BlockInfo
+	BlockInfo(h consensus.Hash) (chain.BlockInfo, error)
+	HaveBlock(h consensus.Hash) bool
+	OrphanRoot(h consensus.Hash) consensus.Hash
+	Locator() []consensus.Hash
+	HeadersAfter(locator []consensus.Hash, max int) []consensus.Header
+	BlockRaw(h consensus.Hash) ([]byte, error)
+	Subscribe(fn func(chain.Event))
+}
+
+// MempoolAPI is what p2p needs from the transaction pool; *mempool.Pool
+// satisfies it. Add returns consensus.RuleError for invalid txs and
+// mempool.Error for policy refusals.
+type MempoolAPI interface {
+	Add(tx *consensus.Tx) (consensus.Hash, error)
+	Has(id consensus.Hash) bool
+	Txs() []*consensus.Tx
+}

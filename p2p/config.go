@@ -1,0 +1,110 @@
+package p2p
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// Config configures a Node. Params, Chain and Mempool are required; zero
+// values of the other fields select the documented defaults.
+type Config struct {
+	Params *consensus.Params
+	// DataDir holds p2p.key (the persistent identity) and peers.json (peers
+	// that completed a handshake). Empty means an ephemeral identity and no
+	// peer file.
+	DataDir string
+	// Listen multiaddrs; default loopback TCP and QUIC on Params.DefaultP2PPort.
+	Listen []string
+	// Peers are static peers (full multiaddrs with /p2p/<id>), kept connected
+	// with exponential backoff.
+	Peers []string
+	// Bootstrap peers seed the DHT; with none the DHT only serves others and
+	// the node does not look for peers through it.
+	Bootstrap []string
+	// MDNS enables LAN discovery, which sends multicast. Off by default.
+	MDNS    bool
+	Logger  *slog.Logger
+	Chain   ChainAPI
+	Mempool MempoolAPI
+	// LowWater and HighWater bound connections (defaults 32 and 64).
+	LowWater, HighWater int
+	// BanDuration is how long a misbehaving peer is refused (default 10m).
+	BanDuration time.Duration
+	// ScoreThreshold: a peer whose score falls below it is disconnected and
+	// banned (default -100; must be negative).
+	ScoreThreshold float64
+	// SyncWindow caps blocks requested but not yet processed (default 128).
+	SyncWindow int
+	// PeerTimeout bounds every request to a peer (default 20s).
+	PeerTimeout time.Duration
+	// StatusInterval is how often status is re-exchanged with every peer
+	// (default 30s); it is also re-sent shortly after each tip change.
+	StatusInterval time.Duration
+}
+
+// Defaults applied by New.
+const (
+	DefaultLowWater       = 32
+	DefaultHighWater      = 64
+	DefaultBanDuration    = 10 * time.Minute
+	DefaultScoreThreshold = -100
+	DefaultSyncWindow     = 128
+	DefaultPeerTimeout    = 20 * time.Second
+	DefaultStatusInterval = 30 * time.Second
+)
+
+func (c *Config) setDefaults() error {
+	if c.Params == nil {
+		return ConfigError{"Params", "required"}
+	}
+	if c.Chain == nil {
+		return ConfigError{"Chain", "required"}
+	}
+	if c.Mempool == nil {
+		return ConfigError{"Mempool", "required"}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(c.Listen) == 0 {
+		port := c.Params.DefaultP2PPort
+		c.Listen = []string{
+			fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port),
+			fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port),
+		}
+	}
+	if c.LowWater <= 0 {
+		c.LowWater = DefaultLowWater
+	}
+	if c.HighWater <= 0 {
+		c.HighWater = DefaultHighWater
+	}
+	if c.HighWater < c.LowWater {
+		return ConfigError{"HighWater", fmt.Sprintf("%d below LowWater %d", c.HighWater, c.LowWater)}
+	}
+	if c.BanDuration <= 0 {
+		c.BanDuration = DefaultBanDuration
+	}
+	if c.ScoreThreshold == 0 {
+		c.ScoreThreshold = DefaultScoreThreshold
+	}
+	if c.ScoreThreshold > 0 {
+		return ConfigError{"ScoreThreshold", "must be negative"}
+	}
+	if c.SyncWindow <= 0 {
+		c.SyncWindow = DefaultSyncWindow
+	}
+	if c.SyncWindow < MaxBlocksPerRequest {
+		c.SyncWindow = MaxBlocksPerRequest
+	}
+	if c.PeerTimeout <= 0 {
+		c.PeerTimeout = DefaultPeerTimeout
+	}
+	if c.StatusInterval <= 0 {
+		c.StatusInterval = DefaultStatusInterval
+	}
+	return nil
+}

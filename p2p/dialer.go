@@ -1,0 +1,139 @@
+package p2p
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Reconnect backoff: doubles from dialMinBackoff to dialMaxBackoff with
+// ±20% jitter so restarted peers are not hit by everyone at once.
+const (
+	dialMinBackoff = time.Second
+	dialMaxBackoff = 5 * time.Minute
+	dialTick       = 500 * time.Millisecond
+	// softAttempts drops a discovered or remembered peer after this many
+	// failed dials in a row; static peers are retried forever.
+	softAttempts = 5
+	staticTag    = "cairn-static"
+)
+
+type dialTarget struct {
+	info    peer.AddrInfo
+	static  bool
+	fails   int
+	next    time.Time
+	dialing bool
+}
+
+// dialer keeps static peers connected and tries discovered ones.
+type dialer struct {
+	n       *Node
+	mu      sync.Mutex
+	targets map[peer.ID]*dialTarget
+}
+
+func newDialer(n *Node) *dialer { return &dialer{n: n, targets: map[peer.ID]*dialTarget{}} }
+
+// add registers a peer to dial. A static peer is protected from the
+// connection manager's trimming and redialled forever.
+func (d *dialer) add(ai peer.AddrInfo, static bool) {
+	if ai.ID == d.n.host.ID() || len(ai.Addrs) == 0 {
+		return
+	}
+	d.mu.Lock()
+	t, ok := d.targets[ai.ID]
+	if !ok {
+		t = &dialTarget{info: ai}
+		d.targets[ai.ID] = t
+	}
+	t.info.Addrs = mergeAddrs(t.info.Addrs, ai.Addrs)
+	t.static = t.static || static
+	d.mu.Unlock()
+	if static {
+		d.n.host.ConnManager().Protect(ai.ID, staticTag)
+	}
+}
+
+func (d *dialer) remove(p peer.ID) {
+	d.mu.Lock()
+	delete(d.targets, p)
+	d.mu.Unlock()
+	d.n.host.ConnManager().Unprotect(p, staticTag)
+}
+
+// run dials due targets until the node stops.
+func (d *dialer) run() {
+	tick := time.NewTicker(dialTick)
+	defer tick.Stop()
+	for {
+		d.dialDue()
+		select {
+		case <-d.n.ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (d *dialer) dialDue() {
+	now := time.Now()
+	net := d.n.host.Network()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, t := range d.targets {
+		if t.dialing || now.Before(t.next) || net.Connectedness(id) == network.Connected {
+			continue
+		}
+		if !d.n.gater.allowed(id) {
+			continue
+		}
+		if !t.static && len(net.Peers()) >= d.n.cfg.LowWater {
+			continue // enough peers; only static ones are worth a dial
+		}
+		t.dialing = true
+		ai := t.info
+		d.n.goSafe("dial", func() { d.dial(ai) })
+	}
+}
+
+func (d *dialer) dial(ai peer.AddrInfo) {
+	ctx, cancel := context.WithTimeout(d.n.ctx, d.n.cfg.PeerTimeout)
+	err := d.n.host.Connect(ctx, ai)
+	cancel()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.targets[ai.ID]
+	if !ok {
+		return
+	}
+	t.dialing = false
+	if err == nil {
+		t.fails = 0
+		t.next = time.Time{}
+		return
+	}
+	t.fails++
+	if !t.static && t.fails >= softAttempts {
+		delete(d.targets, ai.ID)
+		return
+	}
+	t.next = time.Now().Add(backoff(t.fails))
+	if d.n.ctx.Err() == nil {
+		d.n.log.Debug("dial failed", "peer", ai.ID, "attempt", t.fails, "retry_in", time.Until(t.next).Round(time.Second), "err", err)
+	}
+}
+
+// backoff is the wait after the given number of consecutive failures.
+func backoff(fails int) time.Duration {
+	b := dialMinBackoff << min(fails-1, 20)
+	if b > dialMaxBackoff || b <= 0 {
+		b = dialMaxBackoff
+	}
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(b) * jitter)
+}

@@ -1,0 +1,149 @@
+package p2p
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/cairn-chain/cairn/consensus"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Queue sizes are explicit so bursts are absorbed and losses are counted
+// (Stats.Dropped) rather than silent.
+const (
+	validateQueueSize = 1024
+	outboundQueueSize = 512
+	publishQueueSize  = 1024
+	// gossipMargin covers protobuf framing around a maximum-size block.
+	gossipMargin         = 64 << 10
+	txValidateTimeout    = 10 * time.Second
+	blockValidateTimeout = 60 * time.Second
+)
+
+type outMsg struct {
+	kind  string
+	topic *pubsub.Topic
+	data  []byte
+}
+
+// gossip holds the GossipSub router and our two topics.
+type gossip struct {
+	ps                  *pubsub.PubSub
+	txTopic, blockTopic *pubsub.Topic
+	out                 chan outMsg
+}
+
+// messageID is content-addressed: the same tx or block has the same id
+// whoever publishes it, so pubsub's seen cache drops re-publications.
+func messageID(m *pb.Message) string {
+	h := sha256.New()
+	h.Write([]byte(m.GetTopic()))
+	h.Write([]byte{0})
+	h.Write(m.Data)
+	return string(h.Sum(nil)[:20])
+}
+
+func (n *Node) startGossip() error {
+	params, thresholds := scoreParams(n.txTopicName, n.blockTopicName, func(p peer.ID) float64 { return -n.pen.get(p) })
+	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
+		// Anonymous messages: the author is irrelevant to a tx or block and
+		// signing would only cost CPU; ids come from the content.
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(messageID),
+		pubsub.WithMaxMessageSize(n.params.MaxBlockSize+gossipMargin),
+		pubsub.WithValidateQueueSize(validateQueueSize),
+		pubsub.WithPeerOutboundQueueSize(outboundQueueSize),
+		pubsub.WithRawTracer(n.tracer),
+		pubsub.WithPeerScore(params, thresholds),
+		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(n.onScores), scoreInspect),
+		pubsub.WithPeerExchange(false),
+		pubsub.WithFloodPublish(true),
+		pubsub.WithLogger(n.log.With("component", "pubsub")),
+	)
+	if err != nil {
+		return fmt.Errorf("p2p: gossipsub: %w", err)
+	}
+	if err := ps.RegisterTopicValidator(n.txTopicName, pubsub.ValidatorEx(n.validateTx),
+		pubsub.WithValidatorTimeout(txValidateTimeout), pubsub.WithValidatorConcurrency(64)); err != nil {
+		return fmt.Errorf("p2p: tx validator: %w", err)
+	}
+	if err := ps.RegisterTopicValidator(n.blockTopicName, pubsub.ValidatorEx(n.validateBlock),
+		pubsub.WithValidatorTimeout(blockValidateTimeout), pubsub.WithValidatorConcurrency(8)); err != nil {
+		return fmt.Errorf("p2p: block validator: %w", err)
+	}
+	g := &gossip{ps: ps, out: make(chan outMsg, publishQueueSize)}
+	if g.txTopic, err = ps.Join(n.txTopicName); err != nil {
+		return fmt.Errorf("p2p: join %s: %w", n.txTopicName, err)
+	}
+	if g.blockTopic, err = ps.Join(n.blockTopicName); err != nil {
+		return fmt.Errorf("p2p: join %s: %w", n.blockTopicName, err)
+	}
+	for _, t := range []*pubsub.Topic{g.txTopic, g.blockTopic} {
+		// Subscribing puts us in the mesh; validators did the work, so the
+		// delivered copies are only drained.
+		sub, err := t.Subscribe()
+		if err != nil {
+			return fmt.Errorf("p2p: subscribe %s: %w", t.String(), err)
+		}
+		n.loop("drain "+t.String(), func() {
+			defer sub.Cancel()
+			for {
+				if _, err := sub.Next(n.ctx); err != nil {
+					return
+				}
+			}
+		})
+	}
+	n.gossip = g
+	n.loop("publish", n.publishLoop)
+	return nil
+}
+
+// BroadcastTx queues tx for gossip. The caller has added it to the mempool
+// (the mempool's OnAccept hook is the natural caller). Re-broadcasting a tx
+// that arrived by gossip is harmless: its content id is already seen.
+func (n *Node) BroadcastTx(tx *consensus.Tx) error {
+	if err := n.usable(); err != nil {
+		return err
+	}
+	return n.enqueue(KindTx, n.gossip.txTopic, tx.Encode())
+}
+
+// BroadcastBlock queues b for gossip. The caller has processed it (e.g. the
+// miner after ProcessBlock); an unprocessed block is processed first and
+// not published if invalid.
+func (n *Node) BroadcastBlock(b *consensus.Block) error {
+	if err := n.usable(); err != nil {
+		return err
+	}
+	return n.enqueue(KindBlock, n.gossip.blockTopic, b.Encode())
+}
+
+func (n *Node) enqueue(kind string, t *pubsub.Topic, data []byte) error {
+	select {
+	case n.gossip.out <- outMsg{kind: kind, topic: t, data: data}:
+		return nil
+	default:
+		n.stats.publishDropped.Add(1)
+		return ErrQueueFull
+	}
+}
+
+// publishLoop publishes off the caller's goroutine: OnAccept may fire
+// inside a validator, and publishing from there would re-enter pubsub.
+func (n *Node) publishLoop() {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case m := <-n.gossip.out:
+			n.stats.publish(m.kind)
+			if err := m.topic.Publish(n.ctx, m.data); err != nil && n.ctx.Err() == nil {
+				n.log.Debug("publish refused", "kind", m.kind, "err", err)
+			}
+		}
+	}
+}
