@@ -43,6 +43,11 @@ type Config struct {
 	// StatusInterval is how often status is re-exchanged with every peer
 	// (default 30s); it is also re-sent shortly after each tip change.
 	StatusInterval time.Duration
+
+	// headersBatch is how many headers sync asks for at once (default and
+	// maximum MaxHeadersPerRequest); tests lower it to cross batch
+	// boundaries with short chains.
+	headersBatch int
 }
 
 // Defaults applied by New.
@@ -105,6 +110,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = DefaultStatusInterval
+	}
+	if c.headersBatch <= 0 || c.headersBatch > MaxHeadersPerRequest {
+		c.headersBatch = MaxHeadersPerRequest
 	}
 	return nil
 }

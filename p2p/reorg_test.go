@@ -12,7 +12,10 @@ import (
 // connected, with identical state.
 func TestCompetingBranchesConverge(t *testing.T) {
 	gen := chaintest.MustNew(chaintest.Options{Name: "p2pfork", Keys: 4})
-	a := newNode(t, gen.Params, "a", "")
+	// Batches of 8 headers: a only reorganises after the third batch, so
+	// the second and third requests must continue b's branch rather than
+	// restart from a's (still heavier) main chain.
+	a := newNode(t, gen.Params, "a", "", func(cfg *Config) { cfg.headersBatch = 8 })
 	b := newNode(t, gen.Params, "b", "")
 
 	// Each branch spends a different key's funds so the states differ.
@@ -39,8 +42,8 @@ func TestCompetingBranchesConverge(t *testing.T) {
 	if digest(t, a) != digest(t, b) {
 		t.Fatal("state digests differ after convergence")
 	}
-	if n := a.node.Stats().BlocksFetched[b.node.ID()]; n != 30 {
-		t.Fatalf("a fetched %d blocks of b's branch, want 30", n)
+	if s := a.node.Stats(); s.BlocksFetched[b.node.ID()] != 30 || s.HeadersFetched != 30 {
+		t.Fatalf("a fetched %d blocks and %d headers of b's branch, want 30 and 30", s.BlocksFetched[b.node.ID()], s.HeadersFetched)
 	}
 	if b.chain.Tip().Hash != want.Hash {
 		t.Fatal("b left its (heavier) branch")

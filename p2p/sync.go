@@ -141,7 +141,7 @@ func (n *Node) syncFrom(sp syncPeer) error {
 		nextHeight += uint64(len(hs))
 		h := hs[len(hs)-1].Hash()
 		last = &h
-		if len(hs) < MaxHeadersPerRequest {
+		if len(hs) < n.cfg.headersBatch {
 			break
 		}
 		// Lead with the last header: its branch may not be our main chain
@@ -186,7 +186,7 @@ func (n *Node) fetchHeaders(p peer.ID, loc []consensus.Hash) ([]consensus.Header
 		return nil, fmt.Errorf("p2p: open headers stream: %w", err)
 	}
 	defer s.Close()
-	req := headersReq{Locator: loc, Max: MaxHeadersPerRequest}
+	req := headersReq{Locator: loc, Max: uint32(n.cfg.headersBatch)}
 	if err := writeFrame(s, req.encode(), n.deadline()); err != nil {
 		_ = s.Reset()
 		return nil, err
@@ -194,7 +194,7 @@ func (n *Node) fetchHeaders(p peer.ID, loc []consensus.Hash) ([]consensus.Header
 	b, err := readFrame(s, maxHeadersRespSize, n.deadline())
 	if err == nil {
 		var hs []consensus.Header
-		if hs, err = decodeHeaders(b, MaxHeadersPerRequest); err == nil {
+		if hs, err = decodeHeaders(b, n.cfg.headersBatch); err == nil {
 			return hs, nil
 		}
 	}

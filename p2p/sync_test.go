@@ -9,7 +9,7 @@ import (
 
 // A fresh node connected to one that holds 500 blocks syncs them all by
 // headers-first sync (not gossip), and a third node joining later fetches
-// bodies from both synced nodes in parallel.
+// bodies from both synced nodes in parallel, across header batches.
 func TestSyncFromScratchAndLateJoiner(t *testing.T) {
 	gen := chaintest.MustNew(chaintest.Options{Name: "p2psync", Keys: 20})
 	blocks := chainOf(gen, "b", 500, 1)
@@ -39,8 +39,10 @@ func TestSyncFromScratchAndLateJoiner(t *testing.T) {
 
 	// The late joiner dials both at once; sync waits briefly for both
 	// handshakes and then spreads the batches.
+	// Small header batches make c cross several batch boundaries.
 	c := newNode(t, gen.Params, "c", "", func(cfg *Config) {
 		cfg.Peers = []string{a.node.Addrs()[0], b.node.Addrs()[0]}
+		cfg.headersBatch = 64
 	})
 	waitFor(t, 60*time.Second, "c synced", func() bool { return sameTip(a, c) })
 	sc := c.node.Stats()
@@ -51,5 +53,8 @@ func TestSyncFromScratchAndLateJoiner(t *testing.T) {
 	}
 	if digest(t, c) != digest(t, a) {
 		t.Fatal("late joiner state differs")
+	}
+	if sc.HeadersFetched != 500 {
+		t.Fatalf("late joiner fetched %d headers in batches of 64, want 500", sc.HeadersFetched)
 	}
 }

@@ -51,7 +51,7 @@ func Create(opts Options) (*Network, error) {
 		return nil, fmt.Errorf("--block-time must be between 1s and 1h")
 	}
 	if opts.LoadAccounts == 0 {
-		opts.LoadAccounts = 64
+		opts.LoadAccounts = 256
 	}
 	if opts.Seed == 0 {
 		opts.Seed = time.Now().UnixNano()

@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/rpc"
 )
 
 // LoadOptions bound a load run in rate, count and time.
@@ -214,7 +216,12 @@ func (n *Network) pay(ctx context.Context, node int, a *loadAccount, to consensu
 	}
 	var id string
 	if err := n.Call(ctx, node, "sendrawtransaction", []any{hex.EncodeToString(tx.Encode())}, &id); err != nil {
-		a.dead = true
+		// A JSON-RPC error is a definite refusal: the nonce is still free.
+		// Anything else (timeout, node killed) leaves it unknown.
+		var re *rpc.Error
+		if !errors.As(err, &re) {
+			a.dead = true
+		}
 		return consensus.Hash{}, shortReason(err)
 	}
 	a.nonce++

@@ -260,8 +260,10 @@ func printHowTo(n *testnet.Network) {
 	pf := filepath.Join(n.Dir, testnet.PassphraseFile)
 	to := n.Keys[len(n.Keys)-1].Address
 	fmt.Printf("\nSend a payment from node1's wallet (funded at genesis):\n")
-	fmt.Printf("  cairn wallet send %s 1.5 --genesis %s --datadir %s --passphrase-file %s\n", to, g, n.State.Nodes[0].Dir, pf)
-	fmt.Printf("  cairn wallet balance --genesis %s --datadir %s\n", g, n.State.Nodes[0].Dir)
+	flags := fmt.Sprintf("--genesis %s --datadir %s --rpc-url %s", g, n.State.Nodes[0].Dir, n.RPCURL(0))
+	fmt.Printf("  cairn wallet send %s 1.5 %s --passphrase-file %s\n", to, flags, pf)
+	fmt.Printf("  cairn wallet balance %s\n", flags)
+	fmt.Printf("Status: cairn testnet status --dir %s   Load: cairn testnet load --dir %s --tps 100 --duration 30s\n", n.Dir, n.Dir)
 }
 
 func statusLine(st []testnet.NodeStatus) string {
