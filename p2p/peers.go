@@ -121,13 +121,3 @@ func (t *peerTable) get(p peer.ID) (peerEntry, bool) {
 	}
 	return *e, true
 }
-
-func (t *peerTable) ids() []peer.ID {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]peer.ID, 0, len(t.m))
-	for p := range t.m {
-		out = append(out, p)
-	}
-	return out
-}

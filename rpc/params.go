@@ -104,18 +104,6 @@ func (a *args) uint(i int, def uint64) (uint64, error) {
 	return v, nil
 }
 
-// bool returns param i as a boolean, or def when absent.
-func (a *args) bool(i int, def bool) (bool, error) {
-	if !a.has(i) {
-		return def, nil
-	}
-	var b bool
-	if json.Unmarshal(a.vals[i], &b) != nil {
-		return false, invalidParams("%s must be true or false", a.name(i))
-	}
-	return b, nil
-}
-
 // hash returns param i as a 64-hex-character hash.
 func (a *args) hash(i int) (consensus.Hash, error) {
 	s, err := a.str(i, "")

@@ -355,7 +355,6 @@ type Draft struct {
 
 	nonces  map[consensus.Address]uint64
 	signers []*Key // signers[i] signs Txs[i] at Finish if non-nil
-	st      consensus.Accounts
 }
 
 // Mutator edits a draft. Mutators run in order.

@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-chain/cairn/mempool"
 	"github.com/cairn-chain/cairn/p2p"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -51,7 +52,7 @@ func newMetrics() *metrics {
 		}, []string{"method"}),
 	}
 	m.reg.MustRegister(m.blocks, m.blockSeconds, m.reorgs, m.reorgDepth, m.rpcCalls, m.rpcSeconds,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
