@@ -6,6 +6,7 @@ import (
 	"os"
 	"text/tabwriter"
 
+	"github.com/cairn-chain/cairn/rpc"
 	"github.com/cairn-chain/cairn/wallet"
 	"github.com/spf13/cobra"
 )
@@ -175,11 +176,7 @@ func newWalletCmd() *cobra.Command {
 	importCmd := &cobra.Command{
 		Use: "import KEYHEX", Short: "Import a private key (hex)", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			cl, _, err := cf.client()
-			if err != nil {
-				return err
-			}
-			pass, err := cf.passphrase("Wallet passphrase: ", false)
+			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
 				return err
 			}
@@ -196,11 +193,7 @@ func newWalletCmd() *cobra.Command {
 	cmd.AddCommand(&cobra.Command{
 		Use: "export ADDRESS", Short: "Print an address's private key (hex)", Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			cl, _, err := cf.client()
-			if err != nil {
-				return err
-			}
-			pass, err := cf.passphrase("Wallet passphrase: ", false)
+			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
 				return err
 			}
@@ -216,11 +209,7 @@ func newWalletCmd() *cobra.Command {
 	unlockCmd := &cobra.Command{
 		Use: "unlock", Short: "Unlock the node's wallet for a while", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			cl, _, err := cf.client()
-			if err != nil {
-				return err
-			}
-			pass, err := cf.passphrase("Wallet passphrase: ", false)
+			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
 				return err
 			}
@@ -240,4 +229,18 @@ func newWalletCmd() *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// clientAndPassphrase connects to the node, then reads the wallet passphrase:
+// a node that is down or on another network is reported before any prompt.
+func (cf *clientFlags) clientAndPassphrase() (*rpc.Client, []byte, error) {
+	cl, _, err := cf.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	pass, err := cf.passphrase("Wallet passphrase: ", false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, pass, nil
 }
