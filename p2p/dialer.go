@@ -20,6 +20,9 @@ const (
 	// failed dials in a row; static peers are retried forever.
 	softAttempts = 5
 	staticTag    = "cairn-static"
+	// droppedFor: after DisconnectNode, discovery (DHT, mDNS, peer file)
+	// may not re-add the peer for this long; only an explicit AddNode can.
+	droppedFor = 10 * time.Minute
 )
 
 type dialTarget struct {
@@ -35,9 +38,12 @@ type dialer struct {
 	n       *Node
 	mu      sync.Mutex
 	targets map[peer.ID]*dialTarget
+	dropped map[peer.ID]time.Time // when the operator disconnected a peer
 }
 
-func newDialer(n *Node) *dialer { return &dialer{n: n, targets: map[peer.ID]*dialTarget{}} }
+func newDialer(n *Node) *dialer {
+	return &dialer{n: n, targets: map[peer.ID]*dialTarget{}, dropped: map[peer.ID]time.Time{}}
+}
 
 // add registers a peer to dial. A static peer is protected from the
 // connection manager's trimming and redialled forever.
@@ -46,6 +52,13 @@ func (d *dialer) add(ai peer.AddrInfo, static bool) {
 		return
 	}
 	d.mu.Lock()
+	if at, ok := d.dropped[ai.ID]; ok {
+		if !static && time.Since(at) < droppedFor {
+			d.mu.Unlock()
+			return
+		}
+		delete(d.dropped, ai.ID)
+	}
 	t, ok := d.targets[ai.ID]
 	if !ok {
 		t = &dialTarget{info: ai}
@@ -62,6 +75,10 @@ func (d *dialer) add(ai peer.AddrInfo, static bool) {
 func (d *dialer) remove(p peer.ID) {
 	d.mu.Lock()
 	delete(d.targets, p)
+	if len(d.dropped) >= maxRefused {
+		clear(d.dropped) // bounded; forgetting early only allows a redial
+	}
+	d.dropped[p] = time.Now()
 	d.mu.Unlock()
 	d.n.host.ConnManager().Unprotect(p, staticTag)
 }
@@ -109,6 +126,10 @@ func (d *dialer) dial(ai peer.AddrInfo) {
 	defer d.mu.Unlock()
 	t, ok := d.targets[ai.ID]
 	if !ok {
+		// Removed (DisconnectNode) while we dialled: honour the removal.
+		if err == nil {
+			_ = d.n.host.Network().ClosePeer(ai.ID)
+		}
 		return
 	}
 	t.dialing = false
