@@ -41,10 +41,17 @@ func (n *Network) Status(ctx context.Context) []NodeStatus {
 				st.Error = err.Error()
 			}
 			st.Height, st.Tip = info.Height, info.BestBlockHash
-			_ = n.Call(cctx, i, "getconnectioncount", []any{}, &st.Peers)
-			var mp []string
-			_ = n.Call(cctx, i, "getrawmempool", []any{}, &mp)
-			st.MempoolSize = len(mp)
+			// Peers and mempool come from the node's Prometheus metrics, the
+			// same figures a dashboard shows; RPC is the fallback.
+			if m, err := n.Metrics(cctx, i); err == nil {
+				st.Peers = int(m["cairn_peers"])
+				st.MempoolSize = int(m["cairn_mempool_txs"])
+			} else {
+				_ = n.Call(cctx, i, "getconnectioncount", []any{}, &st.Peers)
+				var mp []string
+				_ = n.Call(cctx, i, "getrawmempool", []any{}, &mp)
+				st.MempoolSize = len(mp)
+			}
 			st.BlocksPerS = n.blockRate(cctx, i, info.Height)
 			cancel()
 		}

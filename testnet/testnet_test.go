@@ -172,6 +172,16 @@ func TestPaymentVisibleOnAllNodes(t *testing.T) {
 		}
 	}
 	checkLedger(t, n)
+	// status reads every node's metrics endpoint: all agree on tip and peers.
+	for _, st := range n.Status(ctxT(t, 20*time.Second)) {
+		if !st.Running || st.Height != 1 || st.Peers != 3 || st.Error != "" {
+			t.Fatalf("status row %+v: want running, height 1, 3 peers", st)
+		}
+	}
+	m, err := n.Metrics(ctxT(t, 5*time.Second), 2)
+	if err != nil || m[`cairn_blocks_processed_total{result="main"}`] != 1 || m["cairn_chain_height"] != 1 {
+		t.Fatalf("node3 metrics: err %v, blocks %v height %v", err, m[`cairn_blocks_processed_total{result="main"}`], m["cairn_chain_height"])
+	}
 }
 
 func TestPartitionHealConverges(t *testing.T) {
