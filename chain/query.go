@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -167,19 +168,11 @@ func (c *Chain) AddressTxs(a consensus.Address, count, skip int) ([]AddressTx, e
 		}
 		var e AddressTx
 		copy(e.TxID[:], it.Value())
-		e.Height = beUint64(k[len(pfx):])
-		e.Index = uint32(beUint64(append(make([]byte, 4), k[len(pfx)+8:]...)))
+		e.Height = binary.BigEndian.Uint64(k[len(pfx):])
+		e.Index = binary.BigEndian.Uint32(k[len(pfx)+8:])
 		out = append(out, e)
 	}
 	return out, it.Error()
-}
-
-func beUint64(b []byte) uint64 {
-	var v uint64
-	for _, x := range b[:8] {
-		v = v<<8 | uint64(x)
-	}
-	return v
 }
 
 // Locator returns block hashes from the tip back to genesis, dense near the

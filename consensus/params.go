@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -144,7 +145,7 @@ type GenesisSpec struct {
 // ParseGenesisSpec decodes JSON strictly (unknown fields are errors).
 func ParseGenesisSpec(b []byte) (*GenesisSpec, error) {
 	var s GenesisSpec
-	dec := json.NewDecoder(bytesReader(b))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("genesis spec: %w", err)

@@ -77,7 +77,7 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 	if local && n.chain.HaveBlock(hash) {
 		return pubsub.ValidationAccept // processed before publishing
 	}
-	isMain, isOrphan, err := n.chain.ProcessBlock(b)
+	_, isOrphan, err := n.chain.ProcessBlock(b)
 	switch {
 	case errors.Is(err, chain.ErrAlreadyHave):
 		if local {
@@ -93,13 +93,6 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 		return pubsub.ValidationReject
 	case isOrphan:
 		n.onOrphan(from, hash)
-		return pubsub.ValidationAccept
-	case !isMain:
-		// The chain reports a block that failed to connect as a quiet side
-		// block; its status tells the truth.
-		if info, err := n.chain.BlockInfo(hash); err == nil && info.Status == "invalid" {
-			return pubsub.ValidationReject
-		}
 	}
 	return pubsub.ValidationAccept
 }

@@ -193,7 +193,6 @@ func (s *Server) submitBlock(_ context.Context, a *args) (any, error) {
 		return nil, rejection("block", err)
 	}
 	hash := blk.Hash()
-	tipBefore := s.b.Chain.Tip().Hash
 	_, orphan, err := s.b.Chain.ProcessBlock(blk)
 	switch {
 	case errors.Is(err, chain.ErrAlreadyHave):
@@ -209,35 +208,7 @@ func (s *Server) submitBlock(_ context.Context, a *args) (any, error) {
 	case orphan:
 		return "inconclusive", nil
 	}
-	// Stage 3 failures (bad nonce, funds, coinbase value) are not returned
-	// by ProcessBlock: the block is just marked invalid.
-	if bi, ierr := s.b.Chain.BlockInfo(hash); ierr == nil && bi.Status == "invalid" {
-		return nil, s.connectFailure(blk, tipBefore)
-	}
 	return nil, nil
-}
-
-// connectFailure explains why blk failed to connect by re-applying it to
-// the tip state, which is its parent's when it extended the old tip.
-func (s *Server) connectFailure(blk *consensus.Block, tipBefore consensus.Hash) *Error {
-	generic := withData(newError(CodeRejected, "block rejected: it failed to connect to the chain state (see the node log)"),
-		"ErrInvalidBlock", "failed to connect")
-	if blk.Header.PrevHash != tipBefore || s.b.Chain.Tip().Hash != tipBefore {
-		return generic
-	}
-	st := consensus.Accounts{}
-	for _, addr := range consensus.TouchedAddresses(blk) {
-		acct, err := s.b.Chain.Account(addr)
-		if err != nil {
-			return generic
-		}
-		st[addr] = acct
-	}
-	_, err := consensus.ApplyBlock(st, blk, s.b.Chain.Tip().Height+1, s.b.Params)
-	if e := rejection("block", err); e != nil {
-		return e
-	}
-	return generic
 }
 
 func (s *Server) invalidateBlock(_ context.Context, a *args) (any, error) {
