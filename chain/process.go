@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/holiman/uint256"
 	"github.com/syndtr/goleveldb/leveldb"
 )
 
@@ -50,6 +51,9 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 		return false, false, gate
 	}
 	if parent == nil || !parent.haveData() {
+		if n == nil && c.implausibleOrphan(&b.Header) {
+			return false, false, ErrLowWork
+		}
 		if err := consensus.CheckBlockStructure(b, c.params); err != nil {
 			return false, false, err
 		}
@@ -95,6 +99,19 @@ func (c *Chain) gateLocked(h *consensus.Header, hash consensus.Hash, n, parent *
 		return ErrLowWork
 	}
 	return nil
+}
+
+// orphanWorkFactor: an orphan whose header sync did not ask for must claim
+// at least 1/orphanWorkFactor of the tip's per-block work. A block near the
+// tip has about the tip's difficulty (ASERT moves it slowly); a block at
+// the easiest difficulty of a cheap fork does not get memory or hashing.
+const orphanWorkFactor = 16
+
+func (c *Chain) implausibleOrphan(h *consensus.Header) bool {
+	tip := c.tipInfo.Load()
+	w := consensus.WorkForBits(h.Bits)
+	w.Mul(w, uint256.NewInt(orphanWorkFactor))
+	return w.Cmp(consensus.WorkForBits(tip.Header.Bits)) < 0
 }
 
 // checkForkPoint enforces checkpoints for a new header at parent.height+1:
