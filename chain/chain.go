@@ -113,7 +113,7 @@ func Open(cfg Config) (*Chain, error) {
 	}
 	c := &Chain{
 		cfg: cfg, params: cfg.Params, log: cfg.Logger, db: db,
-		wo:      &opt.WriteOptions{Sync: !cfg.NoSync},
+		wo:          &opt.WriteOptions{Sync: !cfg.NoSync},
 		index:       make(map[consensus.Hash]*node),
 		orphans:     newOrphanPool(cfg.MaxOrphans),
 		connectErrs: make(map[*node]error),

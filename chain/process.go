@@ -36,12 +36,16 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 	n := c.index[hash]
 	orphan := c.orphans.has(hash)
 	parent := c.index[b.Header.PrevHash]
+	// Node status changes under the write lock: read what we need now.
+	stored := n != nil && n.haveData()
+	wanted := n != nil
+	parentReady := parent != nil && parent.haveData()
 	var gate error
-	if (n == nil || !n.haveData()) && !orphan && parent != nil {
+	if !stored && !orphan && parent != nil {
 		gate = c.gateLocked(&b.Header, hash, n, parent)
 	}
 	c.mu.RUnlock()
-	if (n != nil && n.haveData()) || orphan {
+	if stored || orphan {
 		return false, orphan, ErrAlreadyHave
 	}
 	if err := consensus.CheckHeaderSanity(&b.Header, c.params); err != nil {
@@ -50,19 +54,25 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 	if gate != nil {
 		return false, false, gate
 	}
-	if parent == nil || !parent.haveData() {
-		if n == nil && c.implausibleOrphan(&b.Header) {
+	if !parentReady {
+		if !wanted && c.implausibleOrphan(&b.Header) {
 			return false, false, ErrLowWork
 		}
 		if err := consensus.CheckBlockStructure(b, c.params); err != nil {
 			return false, false, err
 		}
 		c.mu.Lock()
-		defer c.mu.Unlock()
-		if _, known := c.index[hash]; known && c.index[hash].haveData() {
+		if n := c.index[hash]; n != nil && n.haveData() {
+			c.mu.Unlock()
 			return false, false, ErrAlreadyHave
 		}
+		if p := c.index[b.Header.PrevHash]; p != nil && p.haveData() {
+			// The parent's body arrived meanwhile: process normally.
+			c.mu.Unlock()
+			return c.ProcessBlock(b)
+		}
 		c.orphans.add(b, hash, c.cfg.Now())
+		c.mu.Unlock()
 		c.log.Debug("orphan block", "hash", hash, "parent", b.Header.PrevHash)
 		return false, true, nil
 	}

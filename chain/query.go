@@ -3,10 +3,10 @@ package chain
 import (
 	"bytes"
 	"cmp"
-	"slices"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/holiman/uint256"
