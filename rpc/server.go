@@ -73,11 +73,11 @@ type Config struct {
 
 // Server serves JSON-RPC 2.0 over HTTP POST at "/".
 type Server struct {
-	cfg      Config
-	b        Backend
-	log      *slog.Logger
-	groups   []group
-	methods  map[string]*method
+	cfg       Config
+	b         Backend
+	log       *slog.Logger
+	groups    []group
+	methods   map[string]*method
 	sem       chan struct{} // work slots
 	admission chan struct{} // requests being read or waiting for a work slot
 	bodyBytes *semaphore.Weighted

@@ -22,9 +22,8 @@ import (
 
 // maxBodyRSSBound is the peak RSS a regtest node may reach while 64
 // clients send maximum-size submitblock bodies, round after round. Before
-// issue 8 this load took a node to 404 MiB, and 8 MiB bodies (the old limit)
-// to 1.7 GiB; see
-// docs/PERFORMANCE.md for the figures.
+// issue 8 this load took a node to 404 MiB, and 8 MiB bodies (the old
+// limit) to 1.7 GiB; see docs/PERFORMANCE.md for the figures.
 const maxBodyRSSBound = 256 << 20
 
 // TestRPCMaxSizeBodiesBoundRSS runs a real node and has 64 clients post
