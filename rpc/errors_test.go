@@ -2,8 +2,8 @@ package rpc
 
 import (
 	"encoding/hex"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
