@@ -149,7 +149,7 @@ func TestHTTPLimits(t *testing.T) {
 		decodeError(t, body)
 	})
 	t.Run("body limit", func(t *testing.T) {
-		big := `{"jsonrpc":"2.0","method":"submitblock","params":["` + strings.Repeat("00", DefaultMaxBodyBytes/2+1) + `"],"id":1}`
+		big := `{"jsonrpc":"2.0","method":"submitblock","params":["` + strings.Repeat("00", int(DefaultMaxBody(n.params)/2)+1) + `"],"id":1}`
 		status, body := n.post(http.MethodPost, big)
 		if status != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", status)
