@@ -63,8 +63,26 @@ func DecodeHeader(b []byte) (*Header, error) {
 	return h, nil
 }
 
+// DecodeHeaderInto parses exactly one header into h without allocating,
+// for loading a long chain's header index.
+func DecodeHeaderInto(b []byte, h *Header) error {
+	r := reader{b: b}
+	decodeHeaderInto(&r, h)
+	if err := r.done("header"); err != nil {
+		return decodeErr("header", err)
+	}
+	return nil
+}
+
 func decodeHeader(r *reader) *Header {
 	h := &Header{}
+	if !decodeHeaderInto(r, h) {
+		return nil
+	}
+	return h
+}
+
+func decodeHeaderInto(r *reader, h *Header) bool {
 	h.Version = r.u32("version")
 	r.fixed(h.PrevHash[:], "prev hash")
 	r.fixed(h.MerkleRoot[:], "merkle root")
@@ -76,10 +94,7 @@ func decodeHeader(r *reader) *Header {
 	h.Bits = r.u32("bits")
 	h.Nonce = r.u64("nonce")
 	r.fixed(h.Miner[:], "miner")
-	if r.err != nil {
-		return nil
-	}
-	return h
+	return r.err == nil
 }
 
 // Hash is the block's header hash.

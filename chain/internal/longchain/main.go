@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,18 @@ func main() {
 	blocks := flag.Uint64("blocks", 1_000_000, "chain height to build up to")
 	build := flag.Bool("build", false, "extend the chain to -blocks")
 	measure := flag.Bool("measure", false, "open the chain and time queries")
+	cpuprof := flag.String("cpuprofile", "", "write a CPU profile of the open to this file")
 	flag.Parse()
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *dir == "" {
 		log.Fatal("-dir is required")
 	}
@@ -44,7 +56,7 @@ func main() {
 	}
 	if *measure {
 		if err := measureChain(cdir, p); err != nil {
-			log.Fatal(err)
+			log.Println(err)
 		}
 	}
 }
