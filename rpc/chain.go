@@ -13,7 +13,7 @@ func (s *Server) chainMethods() []method {
 	return []method{
 		{name: "getblockchaininfo", fn: s.getBlockchainInfo,
 			summary: "Network, tip height and hash, chain work, difficulty and median time.",
-			detail:  "Result: {network, height, bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime}."},
+			detail:  "Result: {network, height, headers (height of the best header, ahead of height while header sync waits for bodies), bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime}."},
 		{name: "getblockcount", fn: s.getBlockCount,
 			summary: "Height of the best block."},
 		{name: "getbestblockhash", fn: s.getBestBlockHash,
@@ -41,6 +41,7 @@ func (s *Server) chainMethods() []method {
 type blockchainInfo struct {
 	Network    string  `json:"network"`
 	Height     uint64  `json:"height"`
+	Headers    uint64  `json:"headers"`
 	BestHash   string  `json:"bestblockhash"`
 	ChainWork  string  `json:"chainwork"`
 	Difficulty float64 `json:"difficulty"`
@@ -50,7 +51,7 @@ type blockchainInfo struct {
 func (s *Server) getBlockchainInfo(context.Context, *args) (any, error) {
 	tip := s.b.Chain.Tip()
 	return blockchainInfo{
-		Network: s.b.Params.Name, Height: tip.Height, BestHash: tip.Hash.String(),
+		Network: s.b.Params.Name, Height: tip.Height, Headers: max(tip.Height, s.b.Chain.BestHeader().Height), BestHash: tip.Hash.String(),
 		ChainWork: workHex(tip.ChainWork), Difficulty: s.difficulty(tip.Header.Bits), MedianTime: tip.MedianTime,
 	}, nil
 }

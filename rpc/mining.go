@@ -36,7 +36,8 @@ func (s *Server) miningMethods() []method {
 		{name: "submitblock", params: []string{"hexdata"}, required: 1, fn: s.submitBlock, errs: []int{CodeDecode, CodeRejected},
 			summary: "Submit a solved block (hex); null when accepted.",
 			detail: "Returns null when accepted, \"duplicate\" if already known, \"duplicate-invalid\" if known invalid, " +
-				"\"inconclusive\" if held as an orphan. Errors: -22 does not decode (not hex, malformed), " +
+				"\"inconclusive\" if held as an orphan, \"low-work\" if not stored because its chain has less work than the tip " +
+				"(headers-first rule: a side branch arrives through header sync). Errors: -22 does not decode (not hex, malformed), " +
 				"-25 breaks a consensus rule (including a block over sizelimit bytes); " +
 				"data is {code: e.g. \"ErrDecode\" or \"ErrBadMerkleRoot\", reason}."},
 		{name: "invalidateblock", params: []string{"hash"}, required: 1, fn: s.invalidateBlock, errs: []int{CodeNotFound, CodeInvalidParameter},
@@ -209,6 +210,8 @@ func (s *Server) submitBlock(_ context.Context, a *args) (any, error) {
 			return "duplicate-invalid", nil
 		}
 		return "duplicate", nil
+	case errors.Is(err, chain.ErrLowWork):
+		return "low-work", nil
 	case err != nil:
 		if e := rejection("block", err); e != nil {
 			return nil, e
