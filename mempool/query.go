@@ -136,10 +136,18 @@ func (p *Pool) TxsTouching(addr consensus.Address) []*consensus.Tx {
 }
 
 // lookup reports whether id is in the pool and whether its signature is
-// known to be valid (it left the pool by inclusion in a block).
-func (p *Pool) lookup(id consensus.Hash) (known, verified bool) {
+// known to be valid (it left the pool by inclusion in a block). If the
+// recently-rejected filter holds id, it returns the refusal to repeat, and
+// counts it.
+func (p *Pool) lookup(id consensus.Hash) (known, verified bool, rejected error) {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
 	_, known = p.all[id]
-	return known, p.verified.has(id)
+	verified = p.verified.has(id)
+	c, hit := p.rejects.get(id)
+	p.mu.RUnlock()
+	if !hit || known {
+		return known, verified, nil
+	}
+	p.cacheHits.Add(1)
+	return false, false, c.err(id)
 }
