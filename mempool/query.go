@@ -2,6 +2,8 @@ package mempool
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"sort"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -105,7 +107,11 @@ func (p *Pool) PendingSpend(addr consensus.Address) uint64 {
 	var sum uint64
 	if l := p.senders[addr]; l != nil {
 		for _, e := range l.txs {
-			sum += e.cost // affordability keeps this within one balance
+			// Affordability keeps this within one balance; saturate anyway.
+			var carry uint64
+			if sum, carry = bits.Add64(sum, e.cost, 0); carry != 0 {
+				return math.MaxUint64
+			}
 		}
 	}
 	return sum
