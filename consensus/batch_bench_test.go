@@ -1,0 +1,37 @@
+package consensus
+
+import (
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"runtime"
+	"testing"
+)
+
+// BenchmarkBatchVsSingle compares one-by-one verification on all cores
+// (VerifySignatures, the old bound) with the batch verifier on all cores,
+// on the same signed transfers, at the batch sizes. Every key signs
+// once (no key-cache or merged-key help), so this is the worst case.
+func BenchmarkBatchVsSingle(b *testing.B) {
+	for _, n := range []int{64, 512, 4096} {
+		txs := sigFixture(b, mrand.New(mrand.NewPCG(uint64(n), 1)), n, n)
+		b.Run(fmt.Sprintf("single/n=%d", n), func(b *testing.B) {
+			workers := runtime.GOMAXPROCS(0)
+			for b.Loop() {
+				if err := VerifySignatures(txs, workers); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "sigs/s")
+		})
+		b.Run(fmt.Sprintf("batch/n=%d", n), func(b *testing.B) {
+			v := NewBatchVerifier(BatchConfig{Rand: rand.Reader, KeyCacheSize: -1})
+			for b.Loop() {
+				if err := v.VerifyTxs(txs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "sigs/s")
+		})
+	}
+}

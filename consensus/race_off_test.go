@@ -1,0 +1,6 @@
+//go:build !race
+
+package consensus
+
+// raceEnabled lets tests keep -race runs short: big batches only without it.
+const raceEnabled = false
