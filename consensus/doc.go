@@ -20,7 +20,9 @@
 // The rules are pure functions in three stages:
 //
 //  1. context-free checks ([CheckHeaderSanity], [CheckTxSanity],
-//     [CheckBlockSanity], [VerifySignatures]);
+//     [CheckBlockSanity], [VerifySignatures]); [BatchVerifier] and
+//     [CheckBlockSanityBatch] give the same answers with BIP-340 batch
+//     verification, skipping txs a caller's [SigCache] already verified;
 //  2. checks against the parent and the caller's clock
 //     ([CheckHeaderContext], [CheckBlockContext], [MedianTime]);
 //  3. the state transition ([ApplyTx], [ApplyBlock], [ApplyGenesis]) over an
@@ -34,8 +36,10 @@
 //   - do I/O (disk, network, logging) or read environment or configuration;
 //   - read a clock: the current time is a parameter ("now" in
 //     [CheckHeaderContext]);
-//   - use randomness or mutable package-level state: every [Params] value is
-//     built fresh by its constructor;
+//   - use mutable package-level state (every [Params] value is built fresh
+//     by its constructor) or randomness of its own: batch verification's
+//     coefficients come from the io.Reader its caller passes in, and the
+//     random choice never changes an answer, only how fast it is found;
 //   - import any other Cairn package. Storage, chain selection, the mempool,
 //     networking and RPC build on this package, never the other way round.
 //

@@ -47,52 +47,90 @@ func CheckBlockSanity(b *Block, p *Params, workers int) error {
 	return VerifySignatures(b.Txs[1:], workers)
 }
 
+// SigCache is what block checks need from a signature cache: the ids of
+// transactions whose signatures were verified before (a tx id commits to the
+// signature, so a hit proves this exact signature verified).
+type SigCache interface {
+	// Take reports whether id was verified before and forgets it: a tx is
+	// mined once, so a block is the entry's last use (as in Bitcoin Core).
+	Take(id Hash) bool
+}
+
+// CheckBlockSanityBatch is CheckBlockSanity with the signatures verified as
+// one batch by v, skipping the txs cache holds (cache may be nil). Its
+// result is exactly CheckBlockSanity's: cached signatures are valid, so the
+// lowest-index bad signature among the rest is the block's lowest.
+func CheckBlockSanityBatch(b *Block, p *Params, v *BatchVerifier, cache SigCache) error {
+	ids, err := checkBlockStructure(b, p)
+	if err != nil {
+		return err
+	}
+	txs := b.Txs[1:]
+	if cache != nil {
+		pending := make([]*Tx, 0, len(txs))
+		for i, tx := range txs {
+			if !cache.Take(ids[i+1]) {
+				pending = append(pending, tx)
+			}
+		}
+		txs = pending
+	}
+	return v.VerifyTxs(txs)
+}
+
 // CheckBlockStructure is CheckBlockSanity without the signatures: proof of
 // work, limits, coinbase, tx fields, merkle root, duplicates. It costs
 // hashing only, so a node can run it on blocks it may never connect.
 func CheckBlockStructure(b *Block, p *Params) error {
+	_, err := checkBlockStructure(b, p)
+	return err
+}
+
+// checkBlockStructure is CheckBlockStructure, returning the tx ids it
+// computed for the merkle root.
+func checkBlockStructure(b *Block, p *Params) ([]Hash, error) {
 	if err := CheckHeaderSanity(&b.Header, p); err != nil {
-		return err
+		return nil, err
 	}
 	if len(b.Txs) == 0 {
-		return ruleErr(ErrNoTxs, "block has no transactions")
+		return nil, ruleErr(ErrNoTxs, "block has no transactions")
 	}
 	if len(b.Txs) > p.MaxBlockTxs {
-		return ruleErr(ErrTooManyTxs, "%d txs, max %d", len(b.Txs), p.MaxBlockTxs)
+		return nil, ruleErr(ErrTooManyTxs, "%d txs, max %d", len(b.Txs), p.MaxBlockTxs)
 	}
 	if size := b.EncodedSize(); size > p.MaxBlockSize {
-		return ruleErr(ErrBlockTooBig, "%d bytes, max %d", size, p.MaxBlockSize)
+		return nil, ruleErr(ErrBlockTooBig, "%d bytes, max %d", size, p.MaxBlockSize)
 	}
 	cb := b.Txs[0]
 	if cb.Kind != TxCoinbase {
-		return ruleErr(ErrBadCoinbase, "first tx is not a coinbase")
+		return nil, ruleErr(ErrBadCoinbase, "first tx is not a coinbase")
 	}
 	if cb.ChainID != p.ChainID {
-		return ruleErr(ErrWrongChainID, "coinbase chain id %#x, want %#x", cb.ChainID, p.ChainID)
+		return nil, ruleErr(ErrWrongChainID, "coinbase chain id %#x, want %#x", cb.ChainID, p.ChainID)
 	}
 	if cb.To != b.Header.Miner {
-		return ruleErr(ErrBadCoinbase, "coinbase pays %x, header names miner %x", cb.To, b.Header.Miner)
+		return nil, ruleErr(ErrBadCoinbase, "coinbase pays %x, header names miner %x", cb.To, b.Header.Miner)
 	}
 	if len(cb.Memo) > MaxMemoSize {
-		return ruleErr(ErrMemoTooLong, "coinbase memo %d bytes", len(cb.Memo))
+		return nil, ruleErr(ErrMemoTooLong, "coinbase memo %d bytes", len(cb.Memo))
 	}
 	for _, tx := range b.Txs[1:] {
 		if err := CheckTxSanity(tx, p); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ids := b.TxIDs()
 	if MerkleRoot(ids) != b.Header.MerkleRoot {
-		return ruleErr(ErrBadMerkleRoot, "merkle root does not commit to the transactions")
+		return nil, ruleErr(ErrBadMerkleRoot, "merkle root does not commit to the transactions")
 	}
 	seen := make(map[Hash]struct{}, len(ids))
 	for _, id := range ids {
 		if _, dup := seen[id]; dup {
-			return ruleErr(ErrDuplicateTx, "tx %s appears twice", id)
+			return nil, ruleErr(ErrDuplicateTx, "tx %s appears twice", id)
 		}
 		seen[id] = struct{}{}
 	}
-	return nil
+	return ids, nil
 }
 
 // VerifySignatures checks every transfer's signature in parallel. The error

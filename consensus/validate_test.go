@@ -110,7 +110,17 @@ func TestCheckBlockSanity(t *testing.T) {
 			if strings.Contains(tc.name, "workers") || tc.code == ErrBadSignature {
 				workers = 2
 			}
-			wantCode(t, CheckBlockSanity(b, p, workers), tc.code)
+			want := CheckBlockSanity(b, p, workers)
+			wantCode(t, want, tc.code)
+			// The batch path gives exactly the same answer, with or
+			// without a cache holding the first transfer (if valid: the
+			// cache only ever holds verified txs).
+			v := testVerifier(11, workers)
+			sameResult(t, "batch", CheckBlockSanityBatch(b, p, v, nil), want)
+			if len(b.Txs) > 1 && b.Txs[1].VerifySignature() == nil {
+				cache := mapCache{b.Txs[1].ID(): true}
+				sameResult(t, "batch+cache", CheckBlockSanityBatch(b, p, v, cache), want)
+			}
 		})
 	}
 }
@@ -493,5 +503,48 @@ func TestRuleErrorMatching(t *testing.T) {
 		if strings.HasPrefix(c.String(), "ErrorCode(") {
 			t.Errorf("code %d has no name", int(c))
 		}
+	}
+}
+
+// mapCache is a SigCache over a plain map.
+type mapCache map[Hash]bool
+
+func (m mapCache) Take(id Hash) bool {
+	ok := m[id]
+	delete(m, id)
+	return ok
+}
+
+// TestCheckBlockSanityBatchCache: cached txs are not verified again, and a
+// cached entry is used once.
+func TestCheckBlockSanityBatchCache(t *testing.T) {
+	p := RegtestParams()
+	alice, bob := keyFromSeed("alice"), seedAddr("bob")
+	var txs []*Tx
+	for i := range 5 {
+		txs = append(txs, transfer(t, p, alice, uint64(i), bob, 1, p.MinTxFee))
+	}
+	b := buildBlock(t, p, p.GenesisHash, 1, seedAddr("m"), txs...)
+	fixMerkle(b)
+	mine(t, b, p)
+	v := testVerifier(12, 1)
+	cache := mapCache{}
+	for _, tx := range txs {
+		cache[tx.ID()] = true
+	}
+	if err := CheckBlockSanityBatch(b, p, v, cache); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.Stats().Signatures; n != 0 {
+		t.Fatalf("%d signatures verified, want 0 with every tx cached", n)
+	}
+	if len(cache) != 0 {
+		t.Fatalf("cache keeps %d entries after the block used them", len(cache))
+	}
+	if err := CheckBlockSanityBatch(b, p, v, cache); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.Stats().Signatures; n != 5 {
+		t.Fatalf("%d signatures verified, want 5 once the cache is empty", n)
 	}
 }
