@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/syndtr/goleveldb/leveldb"
 	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
@@ -44,6 +46,12 @@ type Config struct {
 	// Observer, if set, receives measurements (node wiring backs it with
 	// Prometheus; chain itself knows nothing of metrics).
 	Observer Observer
+	// Verifier batch-verifies block signatures. Nil: Open creates one
+	// with SigWorkers goroutines and crypto/rand coefficients.
+	Verifier *consensus.BatchVerifier
+	// SigCache, if set, holds txs whose signatures verified (filled by the
+	// mempool): block checks skip them and forget them. Nil = no cache.
+	SigCache *sigcache.Cache
 }
 
 // Observer is told what ProcessBlock did and how long it took, and of reorgs.
@@ -99,6 +107,9 @@ func Open(cfg Config) (*Chain, error) {
 	}
 	if cfg.MaxOrphans <= 0 {
 		cfg.MaxOrphans = 64
+	}
+	if cfg.Verifier == nil {
+		cfg.Verifier = consensus.NewBatchVerifier(consensus.BatchConfig{Rand: rand.Reader, Workers: cfg.SigWorkers})
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create chain dir: %w", err)

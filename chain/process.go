@@ -76,8 +76,9 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 		c.log.Debug("orphan block", "hash", hash, "parent", b.Header.PrevHash)
 		return false, true, nil
 	}
-	// Stage 1 outside the lock: signatures dominate and run on all cores.
-	if err := consensus.CheckBlockSanity(b, c.params, c.cfg.SigWorkers); err != nil {
+	// Stage 1 outside the lock: signatures dominate; they are verified as
+	// one batch on all cores, minus those the mempool already verified.
+	if err := consensus.CheckBlockSanityBatch(b, c.params, c.cfg.Verifier, c.sigCache()); err != nil {
 		return false, false, err
 	}
 	var events []Event
@@ -99,6 +100,15 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 		isMainChain = c.IsMainChain(hash)
 	}
 	return isMainChain, isOrphan, err
+}
+
+// sigCache is the configured cache as block checks take it: a nil
+// interface when there is none.
+func (c *Chain) sigCache() consensus.SigCache {
+	if c.cfg.SigCache == nil {
+		return nil
+	}
+	return c.cfg.SigCache
 }
 
 // IsMainChain reports whether h is on the main chain.

@@ -32,7 +32,7 @@ func (c *Chain) VerifyBlocks(n int) error {
 		if b.Hash() != nd.hash {
 			return fmt.Errorf("%w: block at height %d hashes to %s, indexed as %s", ErrCorrupt, nd.height, b.Hash(), nd.hash)
 		}
-		if err := consensus.CheckBlockSanity(b, c.params, c.cfg.SigWorkers); err != nil {
+		if err := consensus.CheckBlockSanityBatch(b, c.params, c.cfg.Verifier, nil); err != nil {
 			return fmt.Errorf("%w: block at height %d: %v", ErrCorrupt, nd.height, err)
 		}
 		if err := consensus.CheckBlockContext(b, nd.height); err != nil {

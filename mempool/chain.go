@@ -78,11 +78,14 @@ func (p *Pool) BlockDisconnected(b *consensus.Block) {
 	kept := back[:0]
 	for i, e := range back {
 		if unknown[i] {
-			p.sigChecks.Add(1)
-			if err := e.tx.VerifySignature(); err != nil {
+			if err := p.verifySig(e); err != nil {
 				p.log.Warn("disconnected block carries a bad signature", "tx", e.id, "err", err)
 				continue
 			}
+		} else {
+			// Verified by the pool before it was mined; the block that
+			// mined it took its cache entry, the next one may use it.
+			p.cfg.SigCache.Add(e.id)
 		}
 		kept = append(kept, e)
 	}

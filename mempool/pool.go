@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 )
 
@@ -47,6 +48,10 @@ type Config struct {
 	// OnAccept, if set, is called outside the pool lock for every tx Add
 	// accepts (not for txs re-added after a disconnected block).
 	OnAccept func(tx *consensus.Tx)
+	// SigCache, if set, is shared with the chain: the pool records every
+	// signature it verifies, so a block of pool txs connects without
+	// verifying them again, and skips verifying ids it holds. Nil = none.
+	SigCache *sigcache.Cache
 }
 
 // Defaults applied by New.
@@ -75,9 +80,10 @@ type Pool struct {
 	// gen changes on every block notification, under mu, so Add can tell
 	// that the state it read may predate the pool's latest re-validation.
 	gen atomic.Uint64
-	// sigChecks counts signature verifications and cacheHits answers from
-	// the recently-rejected filter; both happen outside mu.
-	sigChecks, cacheHits atomic.Uint64
+	// sigChecks counts signature verifications, sigCacheHits signatures
+	// the shared SigCache vouched for, and cacheHits answers from the
+	// recently-rejected filter; all happen outside mu.
+	sigChecks, sigCacheHits, cacheHits atomic.Uint64
 
 	mu          sync.RWMutex
 	all         map[consensus.Hash]*entry
@@ -234,8 +240,7 @@ func (p *Pool) admit(e *entry, verified bool) error {
 		}
 	}
 	if !verified {
-		p.sigChecks.Add(1)
-		if err := e.tx.VerifySignature(); err != nil {
+		if err := p.verifySig(e); err != nil {
 			p.reject(e, acct, gen, err)
 			return err
 		}
@@ -259,6 +264,21 @@ func (p *Pool) admit(e *entry, verified bool) error {
 		p.mu.Unlock()
 		return err
 	}
+}
+
+// verifySig checks e's signature unless the shared SigCache holds its id,
+// and records a good signature there.
+func (p *Pool) verifySig(e *entry) error {
+	if p.cfg.SigCache.Has(e.id) {
+		p.sigCacheHits.Add(1)
+		return nil
+	}
+	p.sigChecks.Add(1)
+	if err := e.tx.VerifySignature(); err != nil {
+		return err
+	}
+	p.cfg.SigCache.Add(e.id)
+	return nil
 }
 
 // readState reads sender's account and the notification generation the

@@ -31,6 +31,9 @@ type Stats struct {
 	// SigVerifications counts the signatures the pool verified (Add and
 	// re-added txs of disconnected blocks), so tests can assert work done.
 	SigVerifications uint64
+	// SigCacheHits counts signatures the shared SigCache vouched for, so
+	// the pool did not verify them (not counted in SigVerifications).
+	SigCacheHits uint64
 	// RejectedCacheHits counts Add calls answered by the recently-rejected
 	// filter (also counted in Rejected under the original code).
 	RejectedCacheHits uint64
@@ -63,6 +66,7 @@ func (p *Pool) Stats() Stats {
 		Reinjected:   p.stats.reinjected,
 
 		SigVerifications:  p.sigChecks.Load(),
+		SigCacheHits:      p.sigCacheHits.Load(),
 		RejectedCacheHits: p.cacheHits.Load(),
 	}
 	return s
