@@ -8,10 +8,14 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/cmd/cairn/internal/node"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/spf13/cobra"
 )
+
+// maxSigCacheMB keeps a typo in --sigcache-mb from allocating the machine.
+const maxSigCacheMB = 16 << 10
 
 func newNodeCmd() *cobra.Command {
 	var (
@@ -53,6 +57,9 @@ line, keys are flag names), by default <datadir>/cairn.conf.`,
 			if err != nil {
 				return err
 			}
+			if cfg.SigCacheMB < 0 || cfg.SigCacheMB > maxSigCacheMB {
+				return fmt.Errorf("--sigcache-mb must be between 0 (off) and %d, not %d", maxSigCacheMB, cfg.SigCacheMB)
+			}
 			cfg.Params, cfg.DataDir, cfg.Logger = params, dataDir, logger
 			if cfg.Mine {
 				if minerAddr == "" {
@@ -85,6 +92,7 @@ line, keys are flag names), by default <datadir>/cairn.conf.`,
 	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")
 	f.StringVar(&cfg.MDNS, "mdns", "auto", "LAN discovery by mDNS: on, off, or auto (on for test/regtest)")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
+	f.IntVar(&cfg.SigCacheMB, "sigcache-mb", sigcache.DefaultMaxBytes>>20, "memory for the cache of verified signatures shared by mempool and block checks, MiB (0 = off)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	return cmd

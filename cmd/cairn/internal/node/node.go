@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/miner"
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	NoP2P        bool
 	MDNS         string
 	MetricsAddr  string
+	// SigCacheMB bounds the signature cache shared by the mempool and
+	// block checks, in MiB; 0 or less disables it.
+	SigCacheMB int
 }
 
 // Run starts the node and blocks until ctx is cancelled (SIGINT/SIGTERM) or
@@ -52,9 +56,17 @@ func Run(ctx context.Context, cfg Config) error {
 	defer cancel()
 
 	met := newMetrics()
+	var sigs *sigcache.Cache
+	if cfg.SigCacheMB > 0 {
+		var err error
+		if sigs, err = sigcache.New(cfg.SigCacheMB<<20, nil); err != nil {
+			return err
+		}
+	}
 	ch, err := chain.Open(chain.Config{
 		Dir: filepath.Join(cfg.DataDir, "chain"), Params: cfg.Params,
 		Logger: log.With("component", "chain"), NoSync: true, Observer: met,
+		SigCache: sigs,
 	})
 	if err != nil {
 		return err
@@ -70,7 +82,7 @@ func Run(ctx context.Context, cfg Config) error {
 	tip := ch.Tip()
 	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash)
 
-	svc, err := startServices(ctx, cancel, cfg, ch, met, log)
+	svc, err := startServices(ctx, cancel, cfg, ch, sigs, met, log)
 	if err != nil {
 		return err
 	}

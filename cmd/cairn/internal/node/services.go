@@ -9,6 +9,7 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/miner"
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/mempool"
 	"github.com/cairn-chain/cairn/p2p"
@@ -25,7 +26,7 @@ type services struct {
 	closers []func(context.Context) error
 }
 
-func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, met *metrics, log *slog.Logger) (*services, error) {
+func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, sigs *sigcache.Cache, met *metrics, log *slog.Logger) (*services, error) {
 	s := &services{}
 	ok := false
 	defer func() {
@@ -35,6 +36,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}()
 	s.pool = mempool.New(mempool.Config{
 		Params: cfg.Params, State: ch, Logger: log.With("component", "mempool"),
+		SigCache: sigs, // shared with the chain: blocks skip what the pool verified
 		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
 		// peers drop copies of what they already have.
 		OnAccept: s.announceTx,
