@@ -1,6 +1,7 @@
 package chain_test
 
 import (
+	crand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 )
 
@@ -92,6 +94,40 @@ func BenchmarkConnectBlock2000(b *testing.B) {
 	}
 }
 
+// BenchmarkConnectBlock2000Warm is BenchmarkConnectBlock2000 (NoSync) with
+// every tx already in the signature cache, as when all of a block's txs
+// went through this node's mempool first: no signature is verified.
+func BenchmarkConnectBlock2000Warm(b *testing.B) {
+	g, blocks := benchBlocks(b, b.N)
+	cache, err := sigcache.New(sigcache.DefaultMaxBytes, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, blk := range blocks {
+		for _, tx := range blk.Txs[1:] {
+			cache.Add(tx.ID())
+		}
+	}
+	v := consensus.NewBatchVerifier(consensus.BatchConfig{Rand: crand.Reader})
+	c, err := chain.Open(chain.Config{Dir: b.TempDir(), Params: g.Params, Now: g.Now, NoSync: true, SigCache: cache, Verifier: v})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if main, _, err := c.ProcessBlock(blocks[i]); err != nil || !main {
+			b.Fatalf("block %d: main=%v err=%v", i+1, main, err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(benchTxs*b.N)/b.Elapsed().Seconds(), "tx/s")
+	if n := v.Stats().Signatures; n != 0 {
+		b.Fatalf("%d signatures verified with every tx cached", n)
+	}
+}
+
 // BenchmarkRawSchnorrVerifyAllCores verifies the same 2,000 signatures with
 // consensus.VerifySignatures on GOMAXPROCS goroutines: the ceiling for
 // BenchmarkConnectBlock2000.
@@ -102,6 +138,23 @@ func BenchmarkRawSchnorrVerifyAllCores(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := consensus.VerifySignatures(txs, workers); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(txs)*b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
+
+// BenchmarkBatchVerifyAllCores is BenchmarkRawSchnorrVerifyAllCores with the
+// batch verifier block checks use (its key cache warm after the first run,
+// as on a node whose accounts sign repeatedly).
+func BenchmarkBatchVerifyAllCores(b *testing.B) {
+	_, blocks := benchBlocks(b, 1)
+	txs := blocks[0].Txs[1:]
+	v := consensus.NewBatchVerifier(consensus.BatchConfig{Rand: crand.Reader})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := v.VerifyTxs(txs); err != nil {
 			b.Fatal(err)
 		}
 	}
