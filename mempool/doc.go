@@ -41,8 +41,12 @@
 // first, lowest fee rate first whatever their rate, and only then pending
 // txs paying a lower rate than itself, so gapped txs can never make the pool
 // refuse an executable one. Evicting a tx takes its sender's later txs with
-// it. Stats reports the work done (SigVerifications, RejectedCacheHits) so
-// tests can assert on it instead of on time.
+// it. Stats reports the work done (SigVerifications, SigCacheHits,
+// RejectedCacheHits) so tests can assert on it instead of on time.
+//
+// Signatures: with Config.SigCache the pool records every signature it
+// verifies in the cache it shares with the chain, so a block of txs this
+// pool accepted connects without verifying them again.
 //
 // The pool never trusts its own view of the chain: whenever it needs account
 // state it asks the StateReader, which reflects the tip. Block notifications
