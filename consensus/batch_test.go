@@ -421,7 +421,7 @@ func FuzzBatchVsSingle(f *testing.F) {
 // in the same MSM buckets (doubling cases); a large batch also takes
 // gnark's batch-affine path. Valid must pass, one bad copy must be found.
 func TestBatchRepeatedPoints(t *testing.T) {
-	n := 1500
+	n := 4200 // > 4096 points (one merged key): gnark takes its batch-affine path
 	if raceEnabled {
 		n = 300
 	}
