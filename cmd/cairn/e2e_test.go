@@ -281,6 +281,8 @@ func TestNodeFlagErrors(t *testing.T) {
 		{[]string{"node", "--network", "regtest", "--log-level", "loud"}, "--log-level"},
 		{[]string{"node", "--network", "regtest", "--genesis", "/nonexistent.json"}, "genesis"},
 		{[]string{"node", "--network", "regtest", "--config", "/nonexistent.conf"}, "config"},
+		{[]string{"node", "--network", "regtest", "--sigcache-mb", "-1"}, "--sigcache-mb"},
+		{[]string{"node", "--network", "regtest", "--sigcache-mb", "99999999"}, "--sigcache-mb"},
 	}
 	for _, c := range cases {
 		out, err := exec.Command(cairnBin, append(c.args, "--datadir", t.TempDir())...).CombinedOutput()
