@@ -57,9 +57,10 @@ type SigCache interface {
 }
 
 // CheckBlockSanityBatch is CheckBlockSanity with the signatures verified as
-// one batch by v, skipping the txs cache holds (cache may be nil). Its
-// result is exactly CheckBlockSanity's: cached signatures are valid, so the
-// lowest-index bad signature among the rest is the block's lowest.
+// one batch by v, skipping the txs cache holds (cache may be nil; a nil v
+// verifies one by one on GOMAXPROCS goroutines). Its result is exactly
+// CheckBlockSanity's: cached signatures are valid, so the lowest-index bad
+// signature among the rest is the block's lowest.
 func CheckBlockSanityBatch(b *Block, p *Params, v *BatchVerifier, cache SigCache) error {
 	ids, err := checkBlockStructure(b, p)
 	if err != nil {
@@ -74,6 +75,9 @@ func CheckBlockSanityBatch(b *Block, p *Params, v *BatchVerifier, cache SigCache
 			}
 		}
 		txs = pending
+	}
+	if v == nil {
+		return VerifySignatures(txs, 0)
 	}
 	return v.VerifyTxs(txs)
 }

@@ -117,6 +117,7 @@ func TestCheckBlockSanity(t *testing.T) {
 			// cache only ever holds verified txs).
 			v := testVerifier(11, workers)
 			sameResult(t, "batch", CheckBlockSanityBatch(b, p, v, nil), want)
+			sameResult(t, "nil verifier", CheckBlockSanityBatch(b, p, nil, nil), want)
 			if len(b.Txs) > 1 && b.Txs[1].VerifySignature() == nil {
 				cache := mapCache{b.Txs[1].ID(): true}
 				sameResult(t, "batch+cache", CheckBlockSanityBatch(b, p, v, cache), want)
