@@ -407,7 +407,9 @@ func TestDamagedHDFile(t *testing.T) {
 		{"swapped index", func(f *fileJSON) { i := uint32(1); f.Keys[0].HDIndex = &i; f.Keys = f.Keys[:1] }, "not the key at hd index"},
 		{"index past next", func(f *fileJSON) { f.HD.NextIndex = 1 }, "not below next_index"},
 		{"other path", func(f *fileJSON) { f.HD.Path = "m/44'/1'/0'" }, "hd path"},
-		{"private xpub", func(f *fileJSON) { f.HD.AccountXpub = "xprv9s21ZrQH143K3GJpoapnV8SFfukcVBSfeCficPSGfubmSFDxo1kuHnLisriDvSnRRuL2Qrg5ggqHKNVpxR86QEC8w35uxmGoggxtQTPvfUu" }, "public key at depth 3"},
+		{"private xpub", func(f *fileJSON) {
+			f.HD.AccountXpub = "xprv9s21ZrQH143K3GJpoapnV8SFfukcVBSfeCficPSGfubmSFDxo1kuHnLisriDvSnRRuL2Qrg5ggqHKNVpxR86QEC8w35uxmGoggxtQTPvfUu"
+		}, "public key at depth 3"},
 		{"v1 with hd", func(f *fileJSON) { f.Version = 1 }, "hd section"},
 		{"key and index", func(f *fileJSON) { f.Keys[0].Key = &sealed{} }, "exactly one of key and hd_index"},
 	} {
