@@ -31,16 +31,22 @@ var (
 type InsufficientFundsError struct {
 	Needed    uint64 // amount + fee, base units
 	Available uint64 // largest spendable balance of one address
-	Total     uint64 // spendable across all addresses
+	Total     uint64 // spendable across all addresses (or of the --from address)
+	From      bool   // the sender was chosen by the caller
 }
 
 func (e *InsufficientFundsError) Error() string {
-	msg := fmt.Sprintf("insufficient funds: need %s coins (amount + fee), the best address has %s spendable",
-		FormatAmount(e.Needed), FormatAmount(e.Available))
+	if e.From {
+		return fmt.Sprintf("insufficient funds: need %s (amount + fee), the --from address has %s spendable: "+
+			"wait for incoming payments to confirm, lower the amount or fee, or send from another address",
+			FormatCoins(e.Needed), FormatCoins(e.Available))
+	}
+	msg := fmt.Sprintf("insufficient funds: need %s (amount + fee), the best address has %s spendable",
+		FormatCoins(e.Needed), FormatCoins(e.Available))
 	if e.Total >= e.Needed {
 		// An account-model tx spends from exactly one address.
 		msg += fmt.Sprintf(" (%s across all addresses, but a transfer spends from one address: consolidate first)",
-			FormatAmount(e.Total))
+			FormatCoins(e.Total))
 		return msg
 	}
 	return msg + ": wait for incoming payments to confirm, or lower the amount or fee"
