@@ -54,3 +54,4 @@ func checkAddress(s, hrp string) error {
 	_, err := consensus.DecodeAddress(s, hrp)
 	return err
 }
+
