@@ -54,4 +54,3 @@ func checkAddress(s, hrp string) error {
 	_, err := consensus.DecodeAddress(s, hrp)
 	return err
 }
-

@@ -17,7 +17,15 @@ func newRPCCmd() *cobra.Command {
 		Short: "Call a JSON-RPC method on the node (`cairn rpc help` lists them)",
 		Long: `Call a JSON-RPC method. Each parameter that parses as JSON (numbers,
 true/false, null, arrays, objects, quoted strings) is sent as that value;
-anything else is sent as a string.`,
+anything else is sent as a string. The result is printed as JSON (a string
+result bare). --rpc-wait waits for a starting node.
+
+` + envHelp,
+		Example: `  cairn rpc help                               # every method
+  cairn rpc help sendtoaddress                 # one method's params and errors
+  cairn rpc getblockchaininfo --network regtest --datadir /tmp/cairn-rt
+  cairn rpc generatetoaddress 101 rcairn1... --rpc-wait
+  cairn rpc stop`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			cl, _, err := cf.client()
