@@ -11,35 +11,6 @@ import (
 	"github.com/cairn-chain/cairn/wallet"
 )
 
-// hdLoader is the HD side of a WalletAPI (WalletLoader has it). It is
-// asserted rather than added to WalletAPI so a backend without it still
-// serves the other wallet methods: createwallet then makes a wallet of
-// random keys, and restorewallet says it is unsupported.
-type hdLoader interface {
-	CreateHDWallet(passphrase []byte) (Wallet, string, error)
-	RestoreWallet(mnemonic string, passphrase []byte, used wallet.UsedFunc, gap int) (Wallet, wallet.RestoreResult, error)
-}
-
-// walletExtras are the open wallet's methods beyond Wallet; *wallet.Wallet
-// has them.
-type walletExtras interface {
-	Backup(path string) error
-	Info() wallet.Info
-	BuildSendFrom(view wallet.ChainView, from, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error)
-}
-
-func (s *Server) walletExtras() (walletExtras, error) {
-	w, err := s.wallet()
-	if err != nil {
-		return nil, err
-	}
-	x, ok := w.(walletExtras)
-	if !ok {
-		return nil, newError(CodeWallet, "this node's wallet does not support this method")
-	}
-	return x, nil
-}
-
 // newPassphrase reads and checks the passphrase of a new wallet.
 func newPassphrase(a *args, i int) ([]byte, error) {
 	pass, err := a.str(i, "")
@@ -68,17 +39,11 @@ func (s *Server) createWallet(_ context.Context, a *args) (any, error) {
 	if s.b.Wallet == nil {
 		return nil, newError(CodeNoWallet, "this node runs without a wallet")
 	}
-	if hl, ok := s.b.Wallet.(hdLoader); ok {
-		_, m, err := hl.CreateHDWallet(pass)
-		if err != nil {
-			return nil, walletError(err)
-		}
-		return createWalletJSON{Locked: true, HD: true, Mnemonic: m, AccountPath: wallet.AccountPath(s.b.Params)}, nil
-	}
-	if _, err := s.b.Wallet.CreateWallet(pass); err != nil {
+	_, m, err := s.b.Wallet.CreateHDWallet(pass)
+	if err != nil {
 		return nil, walletError(err)
 	}
-	return createWalletJSON{Locked: true, Keypool: wallet.KeypoolSize}, nil
+	return createWalletJSON{Locked: true, HD: true, Mnemonic: m, AccountPath: wallet.AccountPath(s.b.Params)}, nil
 }
 
 type restoreJSON struct {
@@ -110,12 +75,8 @@ func (s *Server) restoreWallet(_ context.Context, a *args) (any, error) {
 	if s.b.Wallet == nil {
 		return nil, newError(CodeNoWallet, "this node runs without a wallet")
 	}
-	hl, ok := s.b.Wallet.(hdLoader)
-	if !ok {
-		return nil, newError(CodeWallet, "this node's wallet cannot be restored from a recovery phrase")
-	}
 	start := time.Now()
-	_, res, err := hl.RestoreWallet(mnemonic, pass, s.addressUsed, int(gap))
+	_, res, err := s.b.Wallet.RestoreWallet(mnemonic, pass, s.addressUsed, int(gap))
 	if err != nil {
 		return nil, walletError(err)
 	}
@@ -143,7 +104,7 @@ func (s *Server) backupWallet(_ context.Context, a *args) (any, error) {
 	if !filepath.IsAbs(dst) {
 		return nil, invalidParameter("destination %q must be an absolute path (it is a path on the node's machine)", dst)
 	}
-	w, err := s.walletExtras()
+	w, err := s.wallet()
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +129,7 @@ type walletInfoJSON struct {
 }
 
 func (s *Server) getWalletInfo(context.Context, *args) (any, error) {
-	w, err := s.walletExtras()
+	w, err := s.wallet()
 	if err != nil {
 		return nil, err
 	}

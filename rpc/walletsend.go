@@ -60,11 +60,7 @@ func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
 	}{s.b.Chain, s.b.Mempool}
 	var tx *consensus.Tx
 	if from != nil {
-		x, ok := w.(walletExtras)
-		if !ok {
-			return nil, newError(CodeWallet, "this node's wallet cannot send from a chosen address")
-		}
-		tx, err = x.BuildSendFrom(view, *from, to, amount, fee, nil)
+		tx, err = w.BuildSendFrom(view, *from, to, amount, fee, nil)
 	} else {
 		tx, err = w.BuildSend(view, to, amount, fee, nil)
 	}
