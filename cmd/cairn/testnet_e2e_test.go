@@ -79,6 +79,21 @@ func TestTestnetUpGuards(t *testing.T) {
 		t.Fatalf("second up: err %v, output %q", err, out)
 	}
 
+	// One node without its four flags: testnet rpc, and testnet env's
+	// exports feeding a plain `cairn rpc`.
+	out, err = runCairn("testnet", "rpc", "node1", "getblockcount", "--dir", dir)
+	if err != nil || strings.TrimSpace(out) != "0" {
+		t.Fatalf("testnet rpc: err %v, output %q", err, out)
+	}
+	out, err = runCairn("testnet", "env", "node1", "--dir", dir)
+	if err != nil || !strings.Contains(out, "export CAIRN_RPC_URL=") {
+		t.Fatalf("testnet env: err %v, output %q", err, out)
+	}
+	sh := exec.Command("bash", "-c", "eval \"$1\" && \"$2\" rpc getbestblockhash", "_", out, cairnBin)
+	if b, err := sh.CombinedOutput(); err != nil || len(strings.TrimSpace(string(b))) != 64 {
+		t.Fatalf("cairn rpc with testnet env: err %v, output %q", err, b)
+	}
+
 	n, err := testnet.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +27,7 @@ func newTestnetCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&tf.dir, "dir", "./cairn-testnet", "testnet directory")
 	cmd.PersistentFlags().BoolVar(&tf.json, "json", false, "print JSON for scripts")
 	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
+	cmd.AddCommand(newTestnetNodeTools(tf)...)
 	simple := []struct {
 		use, short string
 		args       int
@@ -60,19 +60,6 @@ func newTestnetCmd() *cobra.Command {
 			return n.ConnectTopology(ctx)
 		}},
 		{"heal", "Undo a partition: lift bans and reconnect the topology", 0, func(ctx context.Context, n *testnet.Network, _ []string) error { return n.Heal(ctx) }},
-		{"logs NODE", "Print a node's log", 1, func(_ context.Context, n *testnet.Network, a []string) error {
-			i, err := n.Node(a[0])
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(filepath.Join(n.State.Nodes[i].Dir, "node.log"))
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			_, err = io.Copy(os.Stdout, f)
-			return err
-		}},
 	}
 	for _, s := range simple {
 		s := s
