@@ -26,5 +26,7 @@ type ChainAPI interface {
 type MempoolAPI interface {
 	Add(tx *consensus.Tx) (consensus.Hash, error)
 	Has(id consensus.Hash) bool
-	Txs() []*consensus.Tx
+	// Template returns up to maxTxs executable txs, best fee first, each
+	// sender's in nonce order: what we announce to a new peer.
+	Template(maxTxs, maxBytes int) []*consensus.Tx
 }

@@ -11,16 +11,16 @@
 // Protocols (all request/response streams use u32 length-prefixed frames,
 // every read has a deadline and every frame a size limit):
 //
-//   - StatusProtocol: run by both sides on every new connection and again
+//   - wire.StatusProtocol: run by both sides on every new connection and again
 //     periodically and after tip changes. A peer on another genesis or an
 //     incompatible version is disconnected and refused from then on.
-//   - HeadersProtocol, BlocksProtocol: headers-first sync. The node takes
+//   - wire.HeadersProtocol, wire.BlocksProtocol: headers-first sync. The node takes
 //     headers from the peer with the most work, checks their proof of work
 //     and linkage, then fetches bodies in parallel from every peer whose
 //     status covers them and feeds them to the chain in height order.
-//   - TxsProtocol: after a handshake each side pushes its whole mempool, so
+//   - wire.TxsProtocol: after a handshake each side pushes its whole mempool, so
 //     a late joiner gets pending transactions that gossip already passed.
-//   - GossipSub topics TxTopic and BlockTopic with content-addressed message
+//   - GossipSub topics wire.TxTopic and wire.BlockTopic with content-addressed message
 //     ids, validators backed by the mempool and the chain, and peer scoring.
 //
 // Wiring. The node calls BroadcastTx from the mempool's OnAccept hook (it

@@ -46,9 +46,12 @@ type Stats struct {
 	BlocksSynced   uint64 // sync-fetched blocks the chain accepted
 	SyncRetries    uint64 // block batches re-requested from another peer
 	Stalls         uint64 // requests that timed out
-	TxsPushedOut   uint64 // mempool txs sent over TxsProtocol
-	TxsPushedIn    uint64 // txs received over TxsProtocol and accepted
-	Handshakes     uint64
+	TxsPushedOut   uint64 // txs sent outside gossip (inventory, push)
+	TxsPushedIn    uint64 // txs received outside gossip (inventory, push) and accepted
+	// UploadThrottled counts inventories or txs cut short by a peer
+	// address's upload budget.
+	UploadThrottled uint64
+	Handshakes      uint64
 	// HandshakeFailures counts status exchanges refused or failed.
 	HandshakeFailures uint64
 	Bans              uint64
@@ -73,7 +76,7 @@ type counters struct {
 
 	headersFetched, blocksSynced, syncRetries, stalls atomic.Uint64
 	txsOut, txsIn, handshakes, handshakeFails, bans   atomic.Uint64
-	publishDropped                                    atomic.Uint64
+	publishDropped, uploadThrottled                   atomic.Uint64
 }
 
 func newCounters() *counters {
@@ -115,10 +118,11 @@ func (n *Node) Stats() Stats {
 		Stalls:            c.stalls.Load(),
 		TxsPushedOut:      c.txsOut.Load(),
 		TxsPushedIn:       c.txsIn.Load(),
+		UploadThrottled:   c.uploadThrottled.Load(),
 		Handshakes:        c.handshakes.Load(),
 		HandshakeFailures: c.handshakeFails.Load(),
 		Bans:              c.bans.Load(),
-		Refused:           n.gater.count(),
+		Refused:           n.bans.Count(),
 	}
 	c.mu.Lock()
 	for k, m := range c.gossip {
