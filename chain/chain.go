@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -17,7 +17,6 @@ import (
 	lerrors "github.com/syndtr/goleveldb/leveldb/errors"
 	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
-	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
 // Errors returned by Open and the query methods.
@@ -64,14 +63,24 @@ type Chain struct {
 	db     *leveldb.DB
 	wo     *opt.WriteOptions
 
-	mu      sync.RWMutex // guards the index, tip and orphans
+	mu      sync.RWMutex // guards everything below up to subsMu
 	index   map[consensus.Hash]*node
-	tip     *node
+	tip     *node     // == view.tip()
+	view    chainView // the main chain by height
+	best    *node     // most-work valid header (may be header-only)
+	seq     uint64    // next node's arrival number
 	orphans *orphanPool
+	// connectErrs says why blocks failed to connect since the chain was
+	// opened (the status bit is what persists).
+	connectErrs map[*node]error
+	// tipInfo is the tip as Tip() returns it, replaced whenever the tip
+	// moves, so the most frequent query takes no lock.
+	tipInfo atomic.Pointer[BlockInfo]
 
 	notifyMu sync.Mutex // serialises delivery so subscribers see events in order
 	subsMu   sync.Mutex
-	subs     []func(Event)
+	subs     []subscriber
+	nextSub  uint64
 }
 
 // Open opens or creates the chain database in cfg.Dir.
@@ -104,9 +113,10 @@ func Open(cfg Config) (*Chain, error) {
 	}
 	c := &Chain{
 		cfg: cfg, params: cfg.Params, log: cfg.Logger, db: db,
-		wo:      &opt.WriteOptions{Sync: !cfg.NoSync},
-		index:   make(map[consensus.Hash]*node),
-		orphans: newOrphanPool(cfg.MaxOrphans),
+		wo:          &opt.WriteOptions{Sync: !cfg.NoSync},
+		index:       make(map[consensus.Hash]*node),
+		orphans:     newOrphanPool(cfg.MaxOrphans),
+		connectErrs: make(map[*node]error),
 	}
 	if err := c.load(); err != nil {
 		db.Close()
@@ -151,51 +161,25 @@ func (c *Chain) load() error {
 	if consensus.Hash(g) != c.params.GenesisHash {
 		return fmt.Errorf("%w: it holds genesis %x, network %s has %s", ErrWrongNetwork, g, c.params.Name, c.params.GenesisHash)
 	}
-	type entry struct {
-		h      *consensus.Header
-		height uint64
-		status uint8
-	}
-	var entries []entry
-	it := c.db.NewIterator(util.BytesPrefix([]byte{pfxIndex}), nil)
-	for it.Next() {
-		h, height, status, err := decodeIndexEntry(it.Value())
-		if err != nil {
-			it.Release()
-			return err
-		}
-		entries = append(entries, entry{h, height, status})
-	}
-	it.Release()
-	if err := it.Error(); err != nil {
-		return fmt.Errorf("%w: scan index: %v", ErrCorrupt, err)
-	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].height < entries[j].height })
-	for _, e := range entries {
-		var parent *node
-		if e.height > 0 {
-			parent = c.index[e.h.PrevHash]
-			if parent == nil {
-				return fmt.Errorf("%w: block at height %d has no parent in the index", ErrCorrupt, e.height)
-			}
-		}
-		n := newNode(e.h, parent)
-		n.status = e.status
-		c.index[n.hash] = n
-		// markInvalid flags descendants one Put at a time, so a crash can
-		// leave some unflagged: restore the invariant here.
-		if parent != nil && parent.invalid() && !n.invalid() {
-			n.status |= statusInvalidAncestor
-			c.putIndex(n)
-		}
+	if err := c.loadIndex(); err != nil {
+		return err
 	}
 	tipHash, err := c.db.Get(metaKey(metaTip), nil)
 	if err != nil || len(tipHash) != consensus.HashSize {
 		return fmt.Errorf("%w: tip record missing", ErrCorrupt)
 	}
-	c.tip = c.index[consensus.Hash(tipHash)]
-	if c.tip == nil {
+	tip := c.index[consensus.Hash(tipHash)]
+	if tip == nil || !tip.haveData() {
 		return fmt.Errorf("%w: tip %x not in index", ErrCorrupt, tipHash)
+	}
+	// The stored tip was chosen first: it keeps its place among equals.
+	tip.seq = 0
+	c.setTip(tip)
+	c.best = tip
+	for _, n := range c.index {
+		if !n.invalid() && better(n, c.best) {
+			c.best = n
+		}
 	}
 	c.log.Info("chain loaded", "height", c.tip.height, "tip", c.tip.hash, "blocks_indexed", len(c.index))
 	// A crash between storing a better block and connecting it leaves the tip
@@ -216,7 +200,7 @@ func (c *Chain) load() error {
 
 func (c *Chain) initGenesis() error {
 	p := c.params
-	n := newNode(&p.Genesis.Header, nil)
+	n := newNode(&p.Genesis.Header, p.GenesisHash, nil)
 	n.status = statusValid
 	st := consensus.Accounts{}
 	consensus.ApplyGenesis(st, p)
@@ -234,8 +218,9 @@ func (c *Chain) initGenesis() error {
 	if err := c.db.Write(b, &opt.WriteOptions{Sync: true}); err != nil {
 		return fmt.Errorf("write genesis: %w", err)
 	}
-	c.index[n.hash] = n
-	c.tip = n
+	c.addNode(n)
+	c.setTip(n)
+	c.best = n
 	c.log.Info("chain initialised", "network", p.Name, "genesis", n.hash)
 	return nil
 }

@@ -106,7 +106,7 @@ func (c *Chain) connectNode(n *node, cache map[consensus.Hash]*consensus.Block, 
 		n.status &^= statusValid
 		return fmt.Errorf("commit block %s: %w", n.hash, err)
 	}
-	c.tip = n
+	c.setTip(n)
 	*events = append(*events, Event{Kind: BlockConnected, Block: b, Hash: n.hash, Height: n.height})
 	return nil
 }
@@ -146,7 +146,7 @@ func (c *Chain) disconnectTip(events *[]Event) error {
 	if err := c.db.Write(batch, c.wo); err != nil {
 		return fmt.Errorf("commit disconnect of %s: %w", n.hash, err)
 	}
-	c.tip = n.parent
+	c.setTip(n.parent)
 	*events = append(*events, Event{Kind: BlockDisconnected, Block: b, Hash: n.hash, Height: n.height})
 	return nil
 }

@@ -107,7 +107,7 @@ func crashChild() error {
 		return fmt.Errorf("reconsider: %w", err)
 	}
 	for i, b := range blocks {
-		_, _, err := c.ProcessBlock(b)
+		_, _, err := submitHeaderFirst(c, b)
 		switch {
 		case err == nil, errors.Is(err, chain.ErrAlreadyHave):
 		case consensus.CodeOf(err) == consensus.ErrInsufficientFunds:
@@ -200,7 +200,7 @@ func TestCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range blocks {
-		if _, _, err := c.ProcessBlock(b.Block); err != nil && !errors.Is(err, chain.ErrAlreadyHave) && consensus.CodeOf(err) != consensus.ErrInsufficientFunds {
+		if _, _, err := submitHeaderFirst(c, b.Block); err != nil && !errors.Is(err, chain.ErrAlreadyHave) && consensus.CodeOf(err) != consensus.ErrInsufficientFunds {
 			t.Fatalf("%s: %v", b.Name, err)
 		}
 	}

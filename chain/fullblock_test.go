@@ -550,6 +550,7 @@ func TestReorgToInvalidBranch(t *testing.T) {
 		mainB := branch(g, branchSpec{prefix: "b", parent: "genesis", from: 1, to: 5, spendFrom: 0, spendTo: 1, freshAddrs: true})
 		side := branch(g, branchSpec{prefix: "s", parent: "b2", from: 3, to: 9, spendFrom: 2, spendTo: 3, badAt: 7, freshAddrs: true})
 		mustAccept(t, c, mainB...)
+		headersFirst(t, c, side...)
 		for i := len(side) - 1; i >= 1; i-- {
 			if _, orphan, err := c.ProcessBlock(side[i].Block); err != nil || !orphan {
 				t.Fatalf("%s: orphan=%v err=%v", side[i].Name, orphan, err)
@@ -561,8 +562,12 @@ func TestReorgToInvalidBranch(t *testing.T) {
 		if tip != c.Tip().Hash || dg != digestOf(t, c) {
 			t.Fatal("state differs from a clean node")
 		}
-		if st := tipStatus(c, g.Block("s7").Hash); st != "invalid" {
-			t.Fatalf("Tips() status of s7 %q, want invalid", st)
+		// The branch's headers came first, so its leaf is s9's header.
+		if st := tipStatus(c, g.Block("s9").Hash); st != "invalid" {
+			t.Fatalf("Tips() status of s9 %q, want invalid", st)
+		}
+		if bi, err := c.BlockInfo(g.Block("s7").Hash); err != nil || bi.Status != "invalid" {
+			t.Fatalf("s7: %+v %v, want invalid", bi.Status, err)
 		}
 		if c.HaveBlock(g.Block("s8").Hash) {
 			t.Fatal("the child of the invalid block was stored")
@@ -896,7 +901,7 @@ func TestConcurrentProcess(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for _, b := range append(append([]*chaintest.Block(nil), mainB...), side...) {
-				if _, orphan, err := c.ProcessBlock(b.Block); orphan || (err != nil && !errors.Is(err, chain.ErrAlreadyHave)) {
+				if _, orphan, err := submitHeaderFirst(c, b.Block); orphan || (err != nil && !errors.Is(err, chain.ErrAlreadyHave)) {
 					errs <- fmt.Errorf("%s: orphan=%v err=%v", b.Name, orphan, err)
 				}
 			}

@@ -47,11 +47,38 @@ func mustAccept(t testing.TB, c *chain.Chain, blocks ...*chaintest.Block) {
 	}
 }
 
-// mustSide processes blocks that must be stored without becoming the tip.
+// submitHeaderFirst processes b the way sync delivers a branch: its header
+// first (ProcessHeaders, as after header pre-sync found the branch worth
+// it), then its body. Plain ProcessBlock refuses side blocks with less work
+// than the tip (chain.ErrLowWork).
+func submitHeaderFirst(c *chain.Chain, b *consensus.Block) (main, orphan bool, err error) {
+	if c.HaveHeader(b.Header.PrevHash) && !c.HaveHeader(b.Hash()) {
+		if _, err := c.ProcessHeaders([]consensus.Header{b.Header}); err != nil {
+			return false, false, err
+		}
+	}
+	return c.ProcessBlock(b)
+}
+
+// headersFirst stores the headers of blocks (a branch in order) as header sync
+// would, so their bodies are wanted whatever order they arrive in.
+func headersFirst(t testing.TB, c *chain.Chain, blocks ...*chaintest.Block) {
+	t.Helper()
+	hs := make([]consensus.Header, len(blocks))
+	for i, b := range blocks {
+		hs[i] = b.Block.Header
+	}
+	if _, err := c.ProcessHeaders(hs); err != nil {
+		t.Fatalf("headers of %s..: %v", blocks[0].Name, err)
+	}
+}
+
+// mustSide processes blocks that must be stored without becoming the tip
+// (headers first: a side branch with less work arrives through sync).
 func mustSide(t testing.TB, c *chain.Chain, blocks ...*chaintest.Block) {
 	t.Helper()
 	for _, b := range blocks {
-		main, orphan, err := c.ProcessBlock(b.Block)
+		main, orphan, err := submitHeaderFirst(c, b.Block)
 		if err != nil || main || orphan {
 			t.Fatalf("block %s (height %d): main=%v orphan=%v err=%v, want a side block", b.Name, b.Height, main, orphan, err)
 		}

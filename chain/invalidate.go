@@ -25,7 +25,7 @@ func (c *Chain) invalidateLocked(h consensus.Hash, events *[]Event) error {
 		return ErrGenesisChange
 	}
 	c.markInvalid(n, statusInvalid)
-	if c.tip.ancestor(n.height) == n {
+	if c.onMain(n) {
 		for c.tip != n.parent {
 			if err := c.disconnectTip(events); err != nil {
 				return err
@@ -60,12 +60,9 @@ func (c *Chain) reconsiderLocked(h consensus.Hash, events *[]Event) error {
 	for a := n; a != nil; a = a.parent {
 		clear(a)
 	}
-	stack := append([]*node(nil), n.children...)
-	for len(stack) > 0 {
-		d := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	for _, d := range c.descendants(n) {
 		clear(d)
-		stack = append(stack, d.children...)
 	}
+	c.recomputeBest()
 	return c.activateBest(nil, events)
 }

@@ -1,6 +1,11 @@
 package chain
 
-import "github.com/cairn-chain/cairn/consensus"
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
 
 // EventKind says what happened to the main chain.
 type EventKind int
@@ -31,13 +36,32 @@ type Event struct {
 	Height uint64
 }
 
-// Subscribe registers fn for every future Event. fn runs on the goroutine
-// that changed the chain, after the chain's lock is released, so it may call
-// back into the Chain; it should be quick. Events are delivered in order.
-func (c *Chain) Subscribe(fn func(Event)) {
+type subscriber struct {
+	id   uint64
+	fn   func(Event)
+	gone *atomic.Bool
+}
+
+// Subscribe registers fn for every future Event and returns a function that
+// unsubscribes it (safe to call more than once). fn runs on the goroutine
+// that changed the chain, after the chain's lock is released, so it may
+// call back into the Chain; it should be quick. Events are delivered in
+// order. Once unsubscribe returns, fn is not called again (a call already
+// running on another goroutine may finish); unsubscribe may be called from
+// inside fn.
+func (c *Chain) Subscribe(fn func(Event)) (unsubscribe func()) {
 	c.subsMu.Lock()
-	c.subs = append(c.subs, fn)
+	c.nextSub++
+	id := c.nextSub
+	gone := new(atomic.Bool)
+	c.subs = append(c.subs, subscriber{id: id, fn: fn, gone: gone})
 	c.subsMu.Unlock()
+	return func() {
+		gone.Store(true)
+		c.subsMu.Lock()
+		defer c.subsMu.Unlock()
+		c.subs = slices.DeleteFunc(c.subs, func(s subscriber) bool { return s.id == id })
+	}
 }
 
 // unlockAndDeliver releases c.mu and delivers events. notifyMu is taken
@@ -52,11 +76,13 @@ func (c *Chain) unlockAndDeliver(events []Event) {
 	c.mu.Unlock()
 	defer c.notifyMu.Unlock()
 	c.subsMu.Lock()
-	subs := append([](func(Event)){}, c.subs...)
+	subs := slices.Clone(c.subs)
 	c.subsMu.Unlock()
 	for _, ev := range events {
-		for _, fn := range subs {
-			fn(ev)
+		for _, s := range subs {
+			if !s.gone.Load() {
+				s.fn(ev)
+			}
 		}
 	}
 }

@@ -1,9 +1,12 @@
 package chain
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/holiman/uint256"
@@ -23,13 +26,15 @@ type BlockInfo struct {
 }
 
 func (c *Chain) info(n *node) BlockInfo {
-	bi := BlockInfo{Hash: n.hash, Header: n.header, Height: n.height, ChainWork: new(uint256.Int).Set(n.work), MedianTime: n.medianTimePast()}
-	bi.MainChain = c.tip.ancestor(n.height) == n
+	bi := BlockInfo{Hash: n.hash, Header: n.header(), Height: n.height, ChainWork: new(uint256.Int).Set(&n.work), MedianTime: n.medianTimePast()}
+	bi.MainChain = c.onMain(n)
 	switch {
 	case bi.MainChain:
 		bi.Status = "active"
 	case n.invalid():
 		bi.Status = "invalid"
+	case !n.haveData():
+		bi.Status = "headers-only" // header stored by header sync, body not yet
 	case n.status&statusValid != 0:
 		bi.Status = "valid-fork"
 	default:
@@ -38,18 +43,16 @@ func (c *Chain) info(n *node) BlockInfo {
 	return bi
 }
 
-// Tip returns the current best block.
+// Tip returns the current best block. It takes no lock.
 func (c *Chain) Tip() BlockInfo {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.info(c.tip)
+	bi := *c.tipInfo.Load()
+	bi.ChainWork = new(uint256.Int).Set(bi.ChainWork) // callers may modify theirs
+	return bi
 }
 
 // Height returns the tip height.
 func (c *Chain) Height() uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.tip.height
+	return c.tipInfo.Load().Height
 }
 
 // BlockInfo returns index data for a known block.
@@ -63,12 +66,12 @@ func (c *Chain) BlockInfo(h consensus.Hash) (BlockInfo, error) {
 	return c.info(n), nil
 }
 
-// HaveBlock reports whether h is stored or waiting as an orphan.
+// HaveBlock reports whether h's body is stored or waiting as an orphan.
 func (c *Chain) HaveBlock(h consensus.Hash) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	_, ok := c.index[h]
-	return ok || c.orphans.has(h)
+	n, ok := c.index[h]
+	return (ok && n.haveData()) || c.orphans.has(h)
 }
 
 // OrphanRoot returns the missing ancestor an orphan h is waiting for.
@@ -101,7 +104,7 @@ func (c *Chain) BlockRaw(h consensus.Hash) ([]byte, error) {
 func (c *Chain) HashAt(height uint64) (consensus.Hash, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	n := c.tip.ancestor(height)
+	n := c.view.at(height)
 	if n == nil {
 		return consensus.Hash{}, fmt.Errorf("height %d above tip %d: %w", height, c.tip.height, ErrNotFound)
 	}
@@ -182,38 +185,44 @@ func (c *Chain) Locator() []consensus.Hash {
 	defer c.mu.RUnlock()
 	var out []consensus.Hash
 	step := uint64(1)
-	n := c.tip
-	for n != nil {
-		out = append(out, n.hash)
+	h := c.tip.height
+	for {
+		out = append(out, c.view.at(h).hash)
+		if h == 0 {
+			break
+		}
 		if len(out) >= 10 {
 			step *= 2
 		}
-		if n.height < step {
-			if n.height > 0 {
-				out = append(out, c.params.GenesisHash)
-			}
-			break
+		if h < step {
+			h = 0
+		} else {
+			h -= step
 		}
-		n = n.ancestor(n.height - step)
 	}
 	return out
 }
 
 // HeadersAfter returns up to max main-chain headers following the first
-// locator hash that is on the main chain (genesis if none is).
+// locator hash that is on the main chain (genesis if none is). It costs
+// O(len(locator) + max), whatever the chain's height.
 func (c *Chain) HeadersAfter(locator []consensus.Hash, max int) []consensus.Header {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	start := c.index[c.params.GenesisHash]
+	start := uint64(0)
 	for _, h := range locator {
-		if n := c.index[h]; n != nil && c.tip.ancestor(n.height) == n {
-			start = n
+		if n := c.index[h]; n != nil && c.onMain(n) {
+			start = n.height
 			break
 		}
 	}
-	var out []consensus.Header
-	for h := start.height + 1; h <= c.tip.height && len(out) < max; h++ {
-		out = append(out, c.tip.ancestor(h).header)
+	if max <= 0 || start >= c.tip.height {
+		return nil
+	}
+	count := min(uint64(max), c.tip.height-start)
+	out := make([]consensus.Header, count)
+	for i := range out {
+		out[i] = c.view.at(start + 1 + uint64(i)).header()
 	}
 	return out
 }
@@ -226,17 +235,35 @@ type ChainTip struct {
 	Status       string
 }
 
-// Tips returns every leaf of the block tree, the active tip first.
+// Tips returns every leaf of the block tree, the active tip first. A
+// main-chain block below the tip always has a main-chain child, so only
+// side-branch blocks can be the other leaves.
 func (c *Chain) Tips() []ChainTip {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := []ChainTip{{Hash: c.tip.hash, Height: c.tip.height, Status: "active"}}
+	var side []*node
+	hasChild := map[*node]bool{}
 	for _, n := range c.index {
-		if len(n.children) > 0 || n == c.tip {
+		if c.onMain(n) {
+			continue
+		}
+		side = append(side, n)
+		hasChild[n.parent] = true
+	}
+	for _, n := range side {
+		if hasChild[n] {
 			continue
 		}
 		f := fork(n, c.tip)
 		out = append(out, ChainTip{Hash: n.hash, Height: n.height, BranchLength: n.height - f.height, Status: c.info(n).Status})
 	}
+	// Map order must not leak out: highest first, then by hash.
+	slices.SortFunc(out[1:], func(a, b ChainTip) int {
+		if a.Height != b.Height {
+			return cmp.Compare(b.Height, a.Height)
+		}
+		return bytes.Compare(a.Hash[:], b.Hash[:])
+	})
 	return out
 }

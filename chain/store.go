@@ -75,13 +75,18 @@ const (
 	statusValid           uint8 = 1 << 0 // connected successfully at least once
 	statusInvalid         uint8 = 1 << 1 // failed validation (or invalidateblock)
 	statusInvalidAncestor uint8 = 1 << 2 // descends from an invalid block
+	// statusHeaderOnly: the header is stored (ProcessHeaders) but not the
+	// body. Entries written before headers-first sync never have it set,
+	// which is right: every one of them had its body.
+	statusHeaderOnly uint8 = 1 << 3
 )
 
 const indexEntrySize = consensus.HeaderSize + 8 + 1
 
 func encodeIndexEntry(n *node) []byte {
 	b := make([]byte, 0, indexEntrySize)
-	b = append(b, n.header.Encode()...)
+	h := n.header()
+	b = append(b, h.Encode()...)
 	b = binary.BigEndian.AppendUint64(b, n.height)
 	return append(b, n.status)
 }

@@ -48,6 +48,13 @@ type Params struct {
 	GenesisHash Hash
 	// GenesisAllocs is the state the genesis block creates, for display.
 	GenesisAllocs []Alloc
+
+	// Checkpoints pin known main-chain blocks (none on regtest and custom
+	// networks). MinChainWork is the least cumulative work a branch must
+	// show before a node stores its headers or downloads its blocks, so a
+	// new node cannot be fed a long cheap chain (nil means no minimum).
+	Checkpoints  []Checkpoint
+	MinChainWork *uint256.Int
 }
 
 // Alloc pre-funds an account in a genesis block.
@@ -78,6 +85,7 @@ func MainParams() *Params {
 		MaxFutureBlockTime: 2 * 3600, DefaultP2PPort: 9633, DefaultRPCPort: 9632,
 	}
 	mustGenesis(p, 1_780_000_000, "cairn main genesis", nil)
+	pinGenesis(p)
 	return p
 }
 
@@ -91,6 +99,7 @@ func TestParams() *Params {
 		MaxFutureBlockTime: 2 * 3600, DefaultP2PPort: 19633, DefaultRPCPort: 19632,
 	}
 	mustGenesis(p, 1_780_000_000, "cairn test genesis", nil)
+	pinGenesis(p)
 	return p
 }
 
@@ -163,6 +172,8 @@ func CustomParams(s *GenesisSpec) (*Params, error) {
 		return nil, fmt.Errorf("genesis spec: name and chain_id are required")
 	}
 	p.Name, p.ChainID = s.Name, s.ChainID
+	// A custom network has its own genesis: none of the base's history.
+	p.Checkpoints, p.MinChainWork = nil, nil
 	if s.PowLimitBits != 0 {
 		p.PowLimitBits = s.PowLimitBits
 	}
@@ -203,6 +214,15 @@ func CustomParams(s *GenesisSpec) (*Params, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// pinGenesis sets the public networks' checkpoints and minimum chain work.
+// The networks have no history yet beyond genesis; each release that ships
+// after the chain grows raises both to a block that release has seen, as
+// Bitcoin Core does.
+func pinGenesis(p *Params) {
+	p.Checkpoints = []Checkpoint{{Height: 0, Hash: p.GenesisHash}}
+	p.MinChainWork = WorkForBits(p.Genesis.Header.Bits)
 }
 
 func mustGenesis(p *Params, ts int64, msg string, allocs []Alloc) {

@@ -41,6 +41,16 @@ func CheckTxSanity(tx *Tx, p *Params) error {
 // CheckBlockSanity runs every context-free block check, signatures included.
 // Signatures are verified on `workers` goroutines (0 means GOMAXPROCS).
 func CheckBlockSanity(b *Block, p *Params, workers int) error {
+	if err := CheckBlockStructure(b, p); err != nil {
+		return err
+	}
+	return VerifySignatures(b.Txs[1:], workers)
+}
+
+// CheckBlockStructure is CheckBlockSanity without the signatures: proof of
+// work, limits, coinbase, tx fields, merkle root, duplicates. It costs
+// hashing only, so a node can run it on blocks it may never connect.
+func CheckBlockStructure(b *Block, p *Params) error {
 	if err := CheckHeaderSanity(&b.Header, p); err != nil {
 		return err
 	}
@@ -82,7 +92,7 @@ func CheckBlockSanity(b *Block, p *Params, workers int) error {
 		}
 		seen[id] = struct{}{}
 	}
-	return VerifySignatures(b.Txs[1:], workers)
+	return nil
 }
 
 // VerifySignatures checks every transfer's signature in parallel. The error

@@ -17,7 +17,7 @@ type ChainAPI interface {
 	Locator() []consensus.Hash
 	HeadersAfter(locator []consensus.Hash, max int) []consensus.Header
 	BlockRaw(h consensus.Hash) ([]byte, error)
-	Subscribe(fn func(chain.Event))
+	Subscribe(fn func(chain.Event)) (unsubscribe func())
 }
 
 // MempoolAPI is what p2p needs from the transaction pool; *mempool.Pool
