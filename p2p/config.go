@@ -49,6 +49,10 @@ type Config struct {
 	// maximum wire.MaxHeadersPerRequest); tests lower it to cross batch
 	// boundaries with short chains.
 	headersBatch int
+	// presyncKeep and presyncCommitEvery size header pre-sync (defaults
+	// defaultPresyncKeep and defaultCommitEvery); tests lower them to
+	// cross the re-download path with short chains.
+	presyncKeep, presyncCommitEvery int
 }
 
 // Defaults applied by New.
@@ -110,6 +114,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.headersBatch <= 0 || c.headersBatch > wire.MaxHeadersPerRequest {
 		c.headersBatch = wire.MaxHeadersPerRequest
+	}
+	if c.presyncKeep <= 0 {
+		c.presyncKeep = defaultPresyncKeep
+	}
+	if c.presyncCommitEvery <= 0 {
+		c.presyncCommitEvery = defaultCommitEvery
 	}
 	return nil
 }

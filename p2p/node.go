@@ -147,7 +147,7 @@ func (n *Node) Start() error {
 	if err := n.startGossip(); err != nil {
 		return err
 	}
-	n.chain.Subscribe(n.onChainEvent)
+	n.unsub = n.chain.Subscribe(n.onChainEvent)
 	if err := n.listen(); err != nil {
 		return err
 	}

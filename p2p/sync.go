@@ -96,15 +96,16 @@ func (n *Node) pickSyncPeer(ours *uint256.Int) (peers.Candidate, bool) {
 	return peers.Candidate{}, false
 }
 
-// syncFrom downloads headers from sp batch by batch, checks them, and
-// fetches and processes the bodies of each batch before asking for more.
-// The work sp claimed in its status must be reached by the headers it
-// sends: if they end short of it, sp lied (or serves a useless branch).
+// syncFrom pre-syncs sp's headers from our locator (see presync.go), then
+// stores the worthy part of its branch batch by batch and fetches and
+// processes the bodies of each batch before asking for more. The work sp
+// claimed in its status must be reached by the headers it sends: if they
+// end short of it, sp lied (or serves a useless branch) and is penalised.
 func (n *Node) syncFrom(sp peers.Candidate) error {
 	started := time.Now()
 	startHeight := n.chain.Tip().Height
 	n.log.Info("sync started", "peer", sp.ID, "peer_height", sp.Height, "our_height", startHeight)
-	br := newBranch(n.params)
+	ps := n.newPresync()
 	loc := n.chain.Locator()
 	for n.ctx.Err() == nil {
 		hs, err := n.fetchHeaders(sp.ID, loc)
@@ -114,23 +115,33 @@ func (n *Node) syncFrom(sp peers.Candidate) error {
 		if len(hs) == 0 {
 			break
 		}
-		if err := n.extendBranch(br, hs); err != nil {
-			n.judge(sp.ID, peers.KindHeader, err, "sync headers")
-			return err
-		}
 		n.stats.headersFetched.Add(uint64(len(hs)))
-		n.log.Info("sync headers", "peer", sp.ID, "count", len(hs), "from_height", br.height-uint64(len(hs))+1,
-			"to_height", br.height, "peer_height", sp.Height)
-		if err := n.fetchBodies(hs, br.height-uint64(len(hs))+1, sp); err != nil {
-			return err
+		ready, first, werr := ps.add(hs)
+		if len(ready) > 0 {
+			n.log.Info("sync headers", "peer", sp.ID, "count", len(ready), "from_height", first,
+				"to_height", first+uint64(len(ready))-1, "peer_height", sp.Height)
+			if err := n.storeAndFetch(sp, ready, first); err != nil {
+				return err
+			}
+		}
+		if werr != nil {
+			n.judge(sp.ID, peers.KindHeader, werr, "sync headers")
+			return werr
+		}
+		if ps.redownload {
+			ps.redownload = false
+			if err := n.redownloadFrom(sp, ps); err != nil {
+				return err
+			}
 		}
 		if len(hs) < n.cfg.headersBatch {
 			break
 		}
-		// Lead with the last header: its branch may not be our main chain
-		// yet (a reorg needs more work), and our locator alone would make
-		// the peer resend the same batch.
-		loc = append([]consensus.Hash{br.last}, n.chain.Locator()...)
+		// Lead with the branch's last header: it may not be our main chain
+		// (a reorg needs more work, and a pre-synced branch is not stored
+		// at all), and our locator alone would make the peer resend the
+		// same batch.
+		loc = append([]consensus.Hash{ps.st.Hash}, n.chain.Locator()...)
 		if len(loc) > wire.MaxLocatorHashes {
 			loc = loc[:wire.MaxLocatorHashes]
 		}
@@ -138,33 +149,42 @@ func (n *Node) syncFrom(sp peers.Candidate) error {
 	if err := n.ctx.Err(); err != nil {
 		return err
 	}
-	if err := n.checkClaim(sp, br); err != nil {
+	if err := n.checkClaim(sp, ps); err != nil {
 		return err
 	}
 	tip := n.chain.Tip()
 	secs := time.Since(started).Seconds()
 	n.log.Info("sync finished", "peer", sp.ID, "height", tip.Height, "blocks", tip.Height-min(tip.Height, startHeight),
-		"seconds", fmt.Sprintf("%.1f", secs), "blocks_per_sec", fmt.Sprintf("%.1f", float64(br.count)/max(secs, 1e-3)))
+		"headers", ps.count, "seconds", fmt.Sprintf("%.1f", secs),
+		"blocks_per_sec", fmt.Sprintf("%.1f", float64(tip.Height-min(tip.Height, startHeight))/max(secs, 1e-3)))
 	return nil
 }
 
 // checkClaim compares the work sp's headers added up to with the work its
-// status claimed. Our own tip may have overtaken the claim meanwhile (by
-// gossip or another peer), which excuses a short answer.
-func (n *Node) checkClaim(sp peers.Candidate, br *branch) error {
-	reached := br.work
-	if reached == nil || reached.Cmp(sp.Work) < 0 {
-		if sp.Work.Cmp(n.chain.Tip().ChainWork) <= 0 {
-			return nil
-		}
-		err := fmt.Errorf("%w: claimed %s, headers reach %s", peers.ErrLiedWork, sp.Work.Dec(), workString(reached))
-		n.judge(sp.ID, peers.KindHeader, err, "sync")
-		if br.count == 0 {
-			return fmt.Errorf("%w: %w", errNoProgress, err)
-		}
-		return err
+// status claimed. A branch that never beat our tip is useless to us
+// whatever it claimed; one that claimed more than it had is a lie. Our own
+// tip may have overtaken the claim meanwhile (by gossip or another peer),
+// which excuses a short answer.
+func (n *Node) checkClaim(sp peers.Candidate, ps *presync) error {
+	var reached *uint256.Int
+	if ps.started {
+		reached = &ps.st.Work
 	}
-	return nil
+	if reached != nil && reached.Cmp(sp.Work) >= 0 {
+		if !ps.worthy {
+			return fmt.Errorf("%w: branch of %d headers never beat our work", errNoProgress, ps.count)
+		}
+		return nil
+	}
+	if sp.Work.Cmp(n.chain.Tip().ChainWork) <= 0 {
+		return nil
+	}
+	err := fmt.Errorf("%w: claimed %s, headers reach %s", peers.ErrLiedWork, sp.Work.Dec(), workString(reached))
+	n.judge(sp.ID, peers.KindHeader, err, "sync")
+	if ps.count == 0 {
+		return fmt.Errorf("%w: %w", errNoProgress, err)
+	}
+	return err
 }
 
 func workString(w *uint256.Int) string {
@@ -172,49 +192,6 @@ func workString(w *uint256.Int) string {
 		return "nothing"
 	}
 	return w.Dec()
-}
-
-// branch follows a peer's header chain in memory: the last hash, height
-// and cumulative work, so a batch can be checked against the previous one
-// and the peer's claimed work against what its headers add up to.
-type branch struct {
-	params *consensus.Params
-	count  int // headers received
-	last   consensus.Hash
-	height uint64
-	work   *uint256.Int // nil until the first batch connected
-}
-
-func newBranch(p *consensus.Params) *branch { return &branch{params: p} }
-
-// extendBranch checks a batch (linkage, proof of work, connection to a
-// block we know) and advances br over it.
-func (n *Node) extendBranch(br *branch, hs []consensus.Header) error {
-	if br.work == nil {
-		parent, err := n.chain.BlockInfo(hs[0].PrevHash)
-		if err != nil {
-			return fmt.Errorf("%w: first header's parent %s unknown", peers.ErrNotConnecting, hs[0].PrevHash)
-		}
-		br.last, br.height, br.work = parent.Hash, parent.Height, new(uint256.Int).Set(parent.ChainWork)
-	}
-	if hs[0].PrevHash != br.last {
-		return fmt.Errorf("%w: batch does not continue the previous one", peers.ErrNotConnecting)
-	}
-	for i := range hs {
-		if i > 0 && hs[i].PrevHash != hs[i-1].Hash() {
-			return fmt.Errorf("%w: header %d does not link to header %d", peers.ErrNotConnecting, i, i-1)
-		}
-		if err := consensus.CheckHeaderSanity(&hs[i], n.params); err != nil {
-			return fmt.Errorf("header %d: %w", i, err)
-		}
-	}
-	for i := range hs {
-		br.work.Add(br.work, consensus.WorkForBits(hs[i].Bits))
-	}
-	br.count += len(hs)
-	br.height += uint64(len(hs))
-	br.last = hs[len(hs)-1].Hash()
-	return nil
 }
 
 // fetchHeaders asks p for the headers after our locator.

@@ -77,10 +77,25 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 	if local && n.chain.HaveBlock(hash) {
 		return pubsub.ValidationAccept // processed before publishing
 	}
+	if !local && !n.chain.HaveHeader(b.Header.PrevHash) {
+		// Headers-first: a block whose parent we do not know is not held
+		// as an orphan (that would let anyone fill memory with cheap
+		// branches); the sender's status and a sync bring its ancestors
+		// through pre-sync if its branch has the work.
+		n.onOrphan(from, hash)
+		return pubsub.ValidationIgnore
+	}
 	isMain, isOrphan, err := n.chain.ProcessBlock(b)
 	switch {
 	case errors.Is(err, chain.ErrAlreadyHave) && local:
 		return pubsub.ValidationAccept
+	case errors.Is(err, chain.ErrLowWork):
+		// Not worth storing on what we know: if the sender's branch has
+		// more work than ours, its status says so and sync pre-syncs it.
+		if !local {
+			n.refreshStatus(from)
+		}
+		return pubsub.ValidationIgnore
 	case err != nil:
 		return gossipVerdict(peers.Judge(peers.KindBlock, err))
 	case isOrphan:
@@ -98,7 +113,7 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 // onOrphan asks the relaying peer for its status, which triggers a sync of
 // the missing ancestors if it has more work.
 func (n *Node) onOrphan(from peer.ID, hash consensus.Hash) {
-	n.log.Debug("orphan block from gossip", "hash", hash, "missing", n.chain.OrphanRoot(hash), "peer", from)
+	n.log.Debug("orphan block from gossip", "hash", hash, "peer", from)
 	if from != n.host.ID() {
 		n.refreshStatus(from)
 	}

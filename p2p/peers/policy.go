@@ -134,7 +134,4 @@ func Judge(kind Kind, err error) Verdict {
 
 // isLowWork matches the chain's headers-first refusal of a block on a
 // branch with less work than the tip: not a rule violation.
-func isLowWork(err error) bool { return lowWork != nil && errors.Is(err, lowWork) }
-
-// lowWork is chain.ErrLowWork once the chain provides it.
-var lowWork error
+func isLowWork(err error) bool { return errors.Is(err, chain.ErrLowWork) }
