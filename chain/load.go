@@ -8,51 +8,87 @@ import (
 
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/holiman/uint256"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
+// nodeSlab is how many index nodes are allocated together at load: one
+// object per slab instead of per header keeps the garbage collector's work
+// and the allocator's overhead small on long chains.
+const nodeSlab = 1 << 16
+
 // loadIndex rebuilds the in-memory header index from the stored entries.
 // It is written for long chains: no per-entry hashing (the key is the
-// hash; VerifyBlocks re-hashes recent blocks), one pass to decode and one
-// in height order to link parents and sum work.
+// hash; VerifyBlocks re-hashes recent blocks) or allocation, a counting
+// sort by height, then one pass in height order to link parents and sum
+// work.
 func (c *Chain) loadIndex() error {
-	type loaded struct {
-		n    *node
-		prev consensus.Hash
-	}
-	var all []loaded
-	it := c.db.NewIterator(util.BytesPrefix([]byte{pfxIndex}), nil)
+	var (
+		slabs [][]node
+		cur   []node
+		prevs []consensus.Hash
+		h     consensus.Header
+	)
+	it := c.db.NewIterator(util.BytesPrefix([]byte{pfxIndex}), &opt.ReadOptions{DontFillCache: true})
 	for it.Next() {
 		k := it.Key()
 		if len(k) != 1+consensus.HashSize {
 			it.Release()
 			return fmt.Errorf("%w: index key is %d bytes", ErrCorrupt, len(k))
 		}
-		h, height, status, err := decodeIndexEntry(it.Value())
+		height, status, err := decodeIndexEntry(it.Value(), &h)
 		if err != nil {
 			it.Release()
 			return err
 		}
-		n := &node{hdr: compact(h), height: height, status: status}
-		copy(n.hash[:], k[1:])
-		all = append(all, loaded{n, h.PrevHash})
+		if len(cur) == cap(cur) {
+			cur = make([]node, 0, nodeSlab)
+			slabs = append(slabs, cur)
+		}
+		cur = append(cur, node{hdr: compact(&h), height: height, status: status})
+		slabs[len(slabs)-1] = cur
+		copy(cur[len(cur)-1].hash[:], k[1:])
+		prevs = append(prevs, h.PrevHash)
 	}
 	it.Release()
 	if err := it.Error(); err != nil {
 		return fmt.Errorf("%w: scan index: %v", ErrCorrupt, err)
 	}
-	slices.SortStableFunc(all, func(a, b loaded) int { return cmp.Compare(a.n.height, b.n.height) })
-	c.index = make(map[consensus.Hash]*node, len(all))
+	total := len(prevs)
+	at := func(i int) *node { return &slabs[i/nodeSlab][i%nodeSlab] }
+
+	// Counting sort by height. Every height up to the highest has at least
+	// one block, so a height at or above the entry count means corruption.
+	counts := make([]int32, total+1)
+	for i := range total {
+		hh := at(i).height
+		if hh >= uint64(total) {
+			return fmt.Errorf("%w: index entry at height %d with %d entries", ErrCorrupt, hh, total)
+		}
+		counts[hh+1]++
+	}
+	for i := 1; i <= total; i++ {
+		counts[i] += counts[i-1]
+	}
+	order := make([]int32, total)
+	for i := range total {
+		hh := at(i).height
+		order[counts[hh]] = int32(i)
+		counts[hh]++
+	}
+	counts = nil
+
+	c.index = make(map[consensus.Hash]*node, total)
 	var lastBits uint32
 	var lastWork *uint256.Int
-	for i, e := range all {
-		n := e.n
+	for seq, i := range order {
+		n := at(int(i))
 		if n.hdr.Bits != lastBits || lastWork == nil {
 			lastBits, lastWork = n.hdr.Bits, consensus.WorkForBits(n.hdr.Bits)
 		}
 		n.work.Set(lastWork)
 		if n.height > 0 {
-			parent := c.index[e.prev]
+			parent := c.index[prevs[i]]
 			if parent == nil || parent.height+1 != n.height {
 				return fmt.Errorf("%w: block at height %d has no parent in the index", ErrCorrupt, n.height)
 			}
@@ -71,14 +107,14 @@ func (c *Chain) loadIndex() error {
 		} else if n.hash != c.params.GenesisHash {
 			return fmt.Errorf("%w: second block at height 0", ErrCorrupt)
 		}
-		n.seq = uint64(i) + 1
+		n.seq = uint64(seq) + 1
 		c.index[n.hash] = n
 	}
-	c.seq = uint64(len(all)) + 1
-	if len(all) > 100_000 {
+	c.seq = uint64(total) + 1
+	if total > 100_000 {
 		// The decode pass left garbage the size of the index: give it back
 		// now rather than carry it as RSS.
-		all = nil
+		prevs, order = nil, nil
 		debug.FreeOSMemory()
 	}
 	return nil

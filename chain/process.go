@@ -83,8 +83,29 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 	var events []Event
 	c.mu.Lock()
 	isMainChain, isOrphan, err = c.processLocked(b, hash, &events)
+	// Orphans waiting for this block go through the same door, outside the
+	// lock, so their signatures never stall readers.
+	adopt := c.orphans.takeChildren(hash)
+	if err != nil {
+		adopt = nil
+	}
 	c.unlockAndDeliver(events)
+	for _, ob := range adopt {
+		if _, _, oerr := c.ProcessBlock(ob); oerr != nil && !errors.Is(oerr, ErrAlreadyHave) {
+			c.log.Info("orphan rejected", "hash", ob.Hash(), "err", oerr)
+		}
+	}
+	if len(adopt) > 0 {
+		isMainChain = c.IsMainChain(hash)
+	}
 	return isMainChain, isOrphan, err
+}
+
+// IsMainChain reports whether h is on the main chain.
+func (c *Chain) IsMainChain(h consensus.Hash) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.onMain(c.index[h])
 }
 
 // gateLocked decides, before any expensive check, whether a block with
@@ -177,44 +198,12 @@ func (c *Chain) processLocked(b *consensus.Block, hash consensus.Hash, events *[
 	if err := c.activateBest(b, events); err != nil {
 		return false, false, err
 	}
-	c.adoptOrphans(hash, events)
 	// A block that was stored but failed to connect (stage 3), or whose
 	// ancestor did, is invalid: report it like a stage 1 or 2 failure.
 	if n := c.index[hash]; n != nil && n.invalid() {
 		return false, false, c.invalidError(n)
 	}
 	return c.onMain(c.index[hash]), false, nil
-}
-
-// adoptOrphans stores orphans waiting for hash (and their descendants). They
-// passed only the signature-free checks, so signatures are checked now;
-// this runs under the lock, but only for at most MaxOrphans blocks.
-func (c *Chain) adoptOrphans(hash consensus.Hash, events *[]Event) {
-	queue := []consensus.Hash{hash}
-	for len(queue) > 0 {
-		ph := queue[0]
-		queue = queue[1:]
-		for _, ob := range c.orphans.takeChildren(ph) {
-			oh := ob.Hash()
-			p := c.index[ob.Header.PrevHash]
-			err := c.gateLocked(&ob.Header, oh, c.index[oh], p)
-			if err == nil {
-				err = consensus.VerifySignatures(ob.Txs[1:], c.cfg.SigWorkers)
-			}
-			if err == nil {
-				err = c.acceptBlock(ob, oh, p)
-			}
-			if err != nil {
-				c.log.Info("orphan rejected", "hash", oh, "err", err)
-				continue
-			}
-			if err := c.activateBest(ob, events); err != nil {
-				c.log.Error("connect adopted orphan", "hash", oh, "err", err)
-				return
-			}
-			queue = append(queue, oh)
-		}
-	}
 }
 
 // invalidError explains why n is marked invalid.

@@ -91,15 +91,14 @@ func encodeIndexEntry(n *node) []byte {
 	return append(b, n.status)
 }
 
-func decodeIndexEntry(b []byte) (*consensus.Header, uint64, uint8, error) {
+func decodeIndexEntry(b []byte, h *consensus.Header) (height uint64, status uint8, err error) {
 	if len(b) != indexEntrySize {
-		return nil, 0, 0, fmt.Errorf("%w: index entry is %d bytes", ErrCorrupt, len(b))
+		return 0, 0, fmt.Errorf("%w: index entry is %d bytes", ErrCorrupt, len(b))
 	}
-	h, err := consensus.DecodeHeader(b[:consensus.HeaderSize])
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%w: index entry: %v", ErrCorrupt, err)
+	if err := consensus.DecodeHeaderInto(b[:consensus.HeaderSize], h); err != nil {
+		return 0, 0, fmt.Errorf("%w: index entry: %v", ErrCorrupt, err)
 	}
-	return h, binary.BigEndian.Uint64(b[consensus.HeaderSize:]), b[indexEntrySize-1], nil
+	return binary.BigEndian.Uint64(b[consensus.HeaderSize:]), b[indexEntrySize-1], nil
 }
 
 // undoEntry is an account's value before a block touched it. Disconnecting

@@ -63,8 +63,26 @@ func DecodeHeader(b []byte) (*Header, error) {
 	return h, nil
 }
 
+// DecodeHeaderInto parses exactly one header into h without allocating,
+// for loading a long chain's header index.
+func DecodeHeaderInto(b []byte, h *Header) error {
+	r := reader{b: b}
+	decodeHeaderInto(&r, h)
+	if err := r.done("header"); err != nil {
+		return decodeErr("header", err)
+	}
+	return nil
+}
+
 func decodeHeader(r *reader) *Header {
 	h := &Header{}
+	if !decodeHeaderInto(r, h) {
+		return nil
+	}
+	return h
+}
+
+func decodeHeaderInto(r *reader, h *Header) bool {
 	h.Version = r.u32("version")
 	r.fixed(h.PrevHash[:], "prev hash")
 	r.fixed(h.MerkleRoot[:], "merkle root")
@@ -76,10 +94,7 @@ func decodeHeader(r *reader) *Header {
 	h.Bits = r.u32("bits")
 	h.Nonce = r.u64("nonce")
 	r.fixed(h.Miner[:], "miner")
-	if r.err != nil {
-		return nil
-	}
-	return h
+	return r.err == nil
 }
 
 // Hash is the block's header hash.
@@ -105,7 +120,19 @@ func (b *Block) Encode() []byte {
 	return w.b
 }
 
+// MaxBlockTxsLimit is the most transactions a decodable block can hold: a
+// MaxBlockSizeLimit block of the smallest possible transactions. Each
+// network's MaxBlockTxs rule is far tighter.
+const MaxBlockTxsLimit = (MaxBlockSizeLimit - HeaderSize - 4) / minTxSize
+
+// preallocTxs caps the tx slice DecodeBlock allocates from the claimed
+// count; a block with more transactions grows it as they actually decode,
+// so a lying count costs nothing it does not back with bytes.
+const preallocTxs = 8192
+
 // DecodeBlock parses exactly one block of at most MaxBlockSizeLimit bytes.
+// The tx count is checked against MaxBlockTxsLimit and the remaining bytes
+// before anything is allocated for it.
 func DecodeBlock(b []byte) (*Block, error) {
 	if len(b) > MaxBlockSizeLimit {
 		return nil, decodeErr("block", ruleErr(ErrBlockTooBig, "%d bytes, max %d", len(b), MaxBlockSizeLimit))
@@ -113,14 +140,17 @@ func DecodeBlock(b []byte) (*Block, error) {
 	r := reader{b: b}
 	h := decodeHeader(&r)
 	n := r.u32("tx count")
-	// Bound the allocation by what the remaining bytes could possibly hold.
-	if r.err == nil && uint64(n)*minTxSize > uint64(len(b)-r.off) {
+	switch {
+	case r.err != nil:
+	case n > MaxBlockTxsLimit:
+		r.fail("tx count %d exceeds %d", n, MaxBlockTxsLimit)
+	case uint64(n)*minTxSize > uint64(len(b)-r.off):
 		r.fail("tx count %d cannot fit in %d bytes", n, len(b)-r.off)
 	}
 	if r.err != nil {
 		return nil, decodeErr("block", r.err)
 	}
-	blk := &Block{Header: *h, Txs: make([]*Tx, 0, n)}
+	blk := &Block{Header: *h, Txs: make([]*Tx, 0, min(n, preallocTxs))}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		start := r.off
 		tx := decodeTx(&r)

@@ -1,10 +1,12 @@
 package mempool
 
 import (
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
 )
@@ -109,7 +111,7 @@ func BenchmarkTemplate50k(b *testing.B) {
 			copy(tx.PubKey[:], k.priv.PubKey().SerializeCompressed()[1:])
 			e, err := p.prepare(tx)
 			if err == nil {
-				err = p.addWithState(e)
+				err = p.admit(e, true) // true: treat as verified
 			}
 			if err != nil {
 				b.Fatal(err)
@@ -127,4 +129,99 @@ func BenchmarkTemplate50k(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(b.N), "ms/op")
 	b.ReportMetric(float64(n), "txs")
+}
+
+var (
+	replayOnce   sync.Once
+	replayCorpus []*consensus.Tx
+	replayBefore *memState // the senders' state before the block that mined the corpus
+	replayAfter  *memState // and after it
+)
+
+// replayTxs signs a block's worth of transfers (5,000: 100 senders x 50
+// nonces) and the states before and after a block that mines them all.
+func replayTxs(b *testing.B) ([]*consensus.Tx, *memState, *memState) {
+	replayOnce.Do(func() {
+		p := consensus.RegtestParams()
+		keys := make([]*key, 100)
+		replayBefore, replayAfter = newMemState(), newMemState()
+		for i := range keys {
+			keys[i] = newKey(10_000 + i)
+			replayBefore.set(keys[i].addr, 1e12, 0)
+			replayAfter.set(keys[i].addr, 1e12, 0)
+		}
+		replayCorpus = signAll(b, p, keys, 50)
+		replayAfter.connect(b, replayCorpus...)
+	})
+	return replayCorpus, replayBefore, replayAfter
+}
+
+// BenchmarkReplayFlood measures the victim's CPU time per 1,000 replayed
+// txs: a peer resubmits a block's worth of already-mined, validly signed
+// txs, round after round. Round 1 is decided on state (nonce too low,
+// before the signature); later rounds hit the recently-rejected filter.
+// "fresh" admits the same txs to a pool that has not seen the block: the
+// signature-bound cost every replay round had before state checks came
+// first. CPU time is the whole process's (getrusage), so GC counts too.
+func BenchmarkReplayFlood(b *testing.B) {
+	txs, before, after := replayTxs(b)
+	params := consensus.RegtestParams()
+	perK := func(d time.Duration, rounds int) float64 {
+		return float64(d.Microseconds()) / 1000 / float64(rounds) / (float64(len(txs)) / 1000)
+	}
+	measure := func(f func()) (cpu, wall time.Duration) {
+		c0, ok := processCPU()
+		w0 := time.Now()
+		f()
+		wall = time.Since(w0)
+		if c1, ok1 := processCPU(); ok && ok1 {
+			cpu = c1 - c0
+		} else {
+			cpu = wall
+		}
+		return cpu, wall
+	}
+	b.Run("fresh", func(b *testing.B) {
+		var cpu time.Duration
+		for range b.N {
+			p := New(Config{Params: params, State: before})
+			c, _ := measure(func() {
+				for _, tx := range txs {
+					if _, err := p.Add(tx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			cpu += c
+		}
+		b.ReportMetric(perK(cpu, b.N), "cpu-ms/1k-txs")
+	})
+	b.Run("replay", func(b *testing.B) {
+		const rounds = 5 // round 1, then 4 later rounds
+		var first, later time.Duration
+		var sigs, hits uint64
+		for range b.N {
+			p := New(Config{Params: params, State: after})
+			for r := range rounds {
+				c, _ := measure(func() {
+					for _, tx := range txs {
+						if _, err := p.Add(tx); !errors.Is(err, Error{Code: ErrNonceTooLow}) {
+							b.Fatalf("replay: %v", err)
+						}
+					}
+				})
+				if r == 0 {
+					first += c
+				} else {
+					later += c
+				}
+			}
+			st := p.Stats()
+			sigs, hits = sigs+st.SigVerifications, hits+st.RejectedCacheHits
+		}
+		b.ReportMetric(perK(first, b.N), "round1-cpu-ms/1k-txs")
+		b.ReportMetric(perK(later, b.N*(rounds-1)), "later-cpu-ms/1k-txs")
+		b.ReportMetric(float64(sigs)/float64(b.N), "sig-checks/run")
+		b.ReportMetric(float64(hits)/float64(b.N), "filter-hits/run")
+	})
 }

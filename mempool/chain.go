@@ -9,7 +9,9 @@ import (
 // already be past b; that is fine, since only the reader's state is used.
 func (p *Pool) BlockConnected(b *consensus.Block) {
 	if b == nil || len(b.Txs) < 2 {
-		p.gen.Add(1)
+		p.mu.Lock()
+		p.newTipLocked()
+		p.mu.Unlock()
 		return
 	}
 	// Hash outside the lock; blocks hold thousands of txs.
@@ -23,7 +25,7 @@ func (p *Pool) BlockConnected(b *consensus.Block) {
 		}
 	}
 	p.mu.Lock()
-	p.gen.Add(1) // under the lock, so Add cannot commit a pre-block read unseen
+	p.newTipLocked()
 	included := 0
 	for _, id := range ids {
 		if e, ok := p.all[id]; ok {
@@ -52,7 +54,9 @@ func (p *Pool) BlockConnected(b *consensus.Block) {
 // through the same rules as Add, minus OnAccept; signatures are re-verified
 // unless the pool itself verified the id before the block took it.
 func (p *Pool) BlockDisconnected(b *consensus.Block) {
-	p.gen.Add(1)
+	p.mu.Lock()
+	p.newTipLocked()
+	p.mu.Unlock()
 	var back []*entry
 	if b != nil && len(b.Txs) > 1 {
 		for _, tx := range b.Txs[1:] {
@@ -74,6 +78,7 @@ func (p *Pool) BlockDisconnected(b *consensus.Block) {
 	kept := back[:0]
 	for i, e := range back {
 		if unknown[i] {
+			p.sigChecks.Add(1)
 			if err := e.tx.VerifySignature(); err != nil {
 				p.log.Warn("disconnected block carries a bad signature", "tx", e.id, "err", err)
 				continue
@@ -95,7 +100,7 @@ func (p *Pool) BlockDisconnected(b *consensus.Block) {
 	accts := p.readAccounts(addrs)
 
 	p.mu.Lock()
-	p.gen.Add(1)
+	p.newTipLocked()
 	for s, a := range accts {
 		p.syncSenderLocked(s, a)
 	}
@@ -112,8 +117,11 @@ func (p *Pool) BlockDisconnected(b *consensus.Block) {
 		readded++
 	}
 	p.stats.reinjected += uint64(readded)
+	// Re-added txs fill the gaps the rewind opened; what is still gapped
+	// beyond the queued caps goes now.
+	trimmed := p.trimQueueLocked()
 	p.mu.Unlock()
-	p.log.Debug("block disconnected", "re-added", readded, "of", len(back))
+	p.log.Debug("block disconnected", "re-added", readded, "of", len(back), "queue trimmed", trimmed)
 }
 
 // revalidate re-reads the given senders' state and drops their txs that it
@@ -133,7 +141,15 @@ func (p *Pool) revalidate(senders []consensus.Address) int {
 	for s, a := range accts {
 		p.syncSenderLocked(s, a)
 	}
+	p.trimQueueLocked() // only a reader that moved back can demote txs
 	return int(p.stats.invalidated - before)
+}
+
+// newTipLocked records a block notification: Add re-reads state it read
+// before this point, and refusals decided on the old tip are forgotten.
+func (p *Pool) newTipLocked() {
+	p.gen.Add(1)
+	p.rejects.reset()
 }
 
 // readAccounts reads state without holding the pool lock. Unreadable

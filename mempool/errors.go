@@ -1,6 +1,10 @@
 package mempool
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cairn-chain/cairn/consensus"
+)
 
 // ErrorCode identifies why the pool refused a transaction that may be valid
 // by consensus. Consensus failures are returned as consensus.RuleError.
@@ -16,6 +20,7 @@ const (
 	ErrSenderLimit                                 // sender has too many pool (or queued) txs
 	ErrTooBig                                      // encoding exceeds consensus.MaxTxSize
 	ErrFeeBelowRelay                               // fee below the node's relay minimum
+	ErrQueueFull                                   // gapped txs are at their global cap and this one pays no more than the cheapest
 )
 
 var codeNames = map[ErrorCode]string{
@@ -27,6 +32,7 @@ var codeNames = map[ErrorCode]string{
 	ErrSenderLimit:            "ErrSenderLimit",
 	ErrTooBig:                 "ErrTooBig",
 	ErrFeeBelowRelay:          "ErrFeeBelowRelay",
+	ErrQueueFull:              "ErrQueueFull",
 }
 
 // String returns the constant's name, e.g. "ErrPoolFull".
@@ -54,3 +60,21 @@ func (e Error) Is(target error) bool {
 func poolErr(code ErrorCode, format string, args ...any) error {
 	return Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
+
+// RecentlyRejectedError is returned, without checking tx again, for a tx id
+// the pool refused earlier at the current tip for a reason that cannot change
+// before the tip does (see Config.RejectCacheSize). Unwrap yields an error
+// with the first refusal's code, a consensus.RuleError or an Error, so
+// consensus.CodeOf, errors.Is and errors.As report the same code as the first
+// time and callers that penalise peers by code behave the same.
+type RecentlyRejectedError struct {
+	ID  consensus.Hash
+	err error
+}
+
+func (e RecentlyRejectedError) Error() string {
+	return fmt.Sprintf("mempool: tx %s recently rejected: %v", e.ID, e.err)
+}
+
+// Unwrap returns the refusal with the original code.
+func (e RecentlyRejectedError) Unwrap() error { return e.err }

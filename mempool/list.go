@@ -17,7 +17,10 @@ type entry struct {
 	cost    uint64 // amount + fee; CheckTxSanity rules out overflow
 	added   time.Time
 	seq     uint64 // arrival order: breaks fee-rate ties deterministically
-	heapIdx int    // position in the eviction heap, -1 when not in it
+	heapIdx int    // position in its eviction heap, -1 when not in it
+	// queued: behind a nonce gap at the sender's last read state; the entry
+	// then sits in the queued heap and counts against the queued caps.
+	queued bool
 }
 
 func (e *entry) nonce() uint64 { return e.tx.Nonce }
@@ -37,18 +40,36 @@ type senderList struct {
 }
 
 // find returns the index of nonce, or where it would be inserted.
-func (l *senderList) find(nonce uint64) (int, bool) {
-	i := sort.Search(len(l.txs), func(i int) bool { return l.txs[i].nonce() >= nonce })
-	return i, i < len(l.txs) && l.txs[i].nonce() == nonce
-}
+func (l *senderList) find(nonce uint64) (int, bool) { return findNonce(l.txs, nonce) }
 
 // pendingCount is the length of the run that continues the account nonce.
-func (l *senderList) pendingCount() int {
+func (l *senderList) pendingCount() int { return pendingRun(l.txs, l.acct.Nonce) }
+
+// findNonce returns the index of nonce in nonce-sorted txs, or where it
+// would be inserted.
+func findNonce(txs []*entry, nonce uint64) (int, bool) {
+	i := sort.Search(len(txs), func(i int) bool { return txs[i].nonce() >= nonce })
+	return i, i < len(txs) && txs[i].nonce() == nonce
+}
+
+// pendingRun is the length of the leading run of txs that continues nonce.
+func pendingRun(txs []*entry, nonce uint64) int {
 	n := 0
-	for n < len(l.txs) && l.txs[n].nonce() == l.acct.Nonce+uint64(n) {
+	for n < len(txs) && txs[n].nonce() == nonce+uint64(n) {
 		n++
 	}
 	return n
+}
+
+// syncedTxs is l's list as acct leaves it: without used nonces and without
+// what the balance no longer covers. It shares l's backing array.
+func syncedTxs(l *senderList, acct consensus.Account) []*entry {
+	if l == nil {
+		return nil
+	}
+	i, _ := l.find(acct.Nonce)
+	rest := l.txs[i:]
+	return rest[:affordableLen(rest, acct.Balance)]
 }
 
 // affordableLen is how many leading txs of list the balance covers, summing

@@ -1,12 +1,10 @@
 package mempool
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/bits"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,11 +29,21 @@ type Config struct {
 	MaxBytes           int              // encoded bytes of all pool txs, default 64 MiB
 	MaxPerSender       int              // pending + queued txs per sender, default 64
 	MaxQueuedPerSender int              // future-nonce txs per sender, default 16
+	// MaxQueued and MaxQueuedBytes cap the queued (gapped) txs of all
+	// senders together, geth's GlobalQueue: a gapped tx may only evict a
+	// cheaper gapped tx, never an executable one, and executable txs evict
+	// gapped ones first. Defaults 1024 txs and MaxBytes/4 (at most MaxBytes).
+	MaxQueued      int
+	MaxQueuedBytes int
 	// MaxNonceGap rejects nonce > account nonce + pending count + MaxNonceGap.
 	MaxNonceGap        uint64        // default 64
 	Expiry             time.Duration // Expire drops txs older than this, default 3h
 	MinRelayFee        uint64        // default Params.MinTxFee
 	ReplaceBumpPercent int           // fee increase a replacement needs, default 10
+	// RejectCacheSize bounds the recently-rejected filter: ids refused for
+	// reasons only a new tip can change (see reject.go), answered without
+	// checking again until the next block notification. Default 50,000.
+	RejectCacheSize int
 	// OnAccept, if set, is called outside the pool lock for every tx Add
 	// accepts (not for txs re-added after a disconnected block).
 	OnAccept func(tx *consensus.Tx)
@@ -46,6 +54,7 @@ const (
 	DefaultMaxBytes           = 64 << 20
 	DefaultMaxPerSender       = 64
 	DefaultMaxQueuedPerSender = 16
+	DefaultMaxQueued          = 1024
 	DefaultMaxNonceGap        = 64
 	DefaultExpiry             = 3 * time.Hour
 	DefaultReplaceBumpPercent = 10
@@ -63,19 +72,26 @@ const verifiedCap = 1 << 15
 type Pool struct {
 	cfg Config
 	log *slog.Logger
-	// gen changes on every block notification so Add can tell that the state
-	// it read may predate the pool's latest re-validation.
+	// gen changes on every block notification, under mu, so Add can tell
+	// that the state it read may predate the pool's latest re-validation.
 	gen atomic.Uint64
+	// sigChecks counts signature verifications and cacheHits answers from
+	// the recently-rejected filter; both happen outside mu.
+	sigChecks, cacheHits atomic.Uint64
 
-	mu       sync.RWMutex
-	all      map[consensus.Hash]*entry
-	senders  map[consensus.Address]*senderList
-	byTo     map[consensus.Address]map[consensus.Hash]*entry
-	evict    evictHeap
-	bytes    int
-	seq      uint64
-	verified idSet
-	stats    counters
+	mu          sync.RWMutex
+	all         map[consensus.Hash]*entry
+	senders     map[consensus.Address]*senderList
+	byTo        map[consensus.Address]map[consensus.Hash]*entry
+	pendingHeap evictHeap // executable txs
+	queuedHeap  evictHeap // txs behind a nonce gap
+	bytes       int
+	queuedBytes int
+	queuedCount int
+	seq         uint64
+	verified    idSet
+	rejects     rejectFilter
+	stats       counters
 }
 
 // New returns an empty pool. It panics if cfg.Params or cfg.State is nil.
@@ -98,6 +114,13 @@ func New(cfg Config) *Pool {
 	if cfg.MaxQueuedPerSender <= 0 {
 		cfg.MaxQueuedPerSender = DefaultMaxQueuedPerSender
 	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = DefaultMaxQueued
+	}
+	if cfg.MaxQueuedBytes <= 0 {
+		cfg.MaxQueuedBytes = cfg.MaxBytes / 4
+	}
+	cfg.MaxQueuedBytes = min(cfg.MaxQueuedBytes, cfg.MaxBytes)
 	if cfg.MaxNonceGap == 0 {
 		cfg.MaxNonceGap = DefaultMaxNonceGap
 	}
@@ -110,6 +133,9 @@ func New(cfg Config) *Pool {
 	if cfg.ReplaceBumpPercent <= 0 {
 		cfg.ReplaceBumpPercent = DefaultReplaceBumpPercent
 	}
+	if cfg.RejectCacheSize <= 0 {
+		cfg.RejectCacheSize = DefaultRejectCacheSize
+	}
 	return &Pool{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "mempool"),
@@ -117,6 +143,7 @@ func New(cfg Config) *Pool {
 		senders:  make(map[consensus.Address]*senderList),
 		byTo:     make(map[consensus.Address]map[consensus.Hash]*entry),
 		verified: newIDSet(verifiedCap),
+		rejects:  newRejectFilter(cfg.RejectCacheSize),
 		stats:    counters{rejected: make(map[string]uint64)},
 	}
 }
@@ -124,7 +151,14 @@ func New(cfg Config) *Pool {
 // Add validates tx against the tip state and pool policy and stores it.
 // It returns the tx id (also on most rejections). Pool policy failures are
 // Error values; consensus failures are consensus.RuleError (insufficient
-// funds is reported as consensus.ErrInsufficientFunds).
+// funds is reported as consensus.ErrInsufficientFunds). A tx refused at this
+// tip before for a reason only a new tip can change gets a
+// RecentlyRejectedError that wraps the first refusal's code.
+//
+// Checks run cheapest first: stateless rules, the id against the pool and
+// the recently-rejected filter, the sender's state and pool list, and only
+// then the signature, so replaying mined or unfunded txs costs no signature
+// check.
 func (p *Pool) Add(tx *consensus.Tx) (consensus.Hash, error) {
 	if tx == nil {
 		return consensus.Hash{}, errors.New("mempool: nil tx")
@@ -134,21 +168,15 @@ func (p *Pool) Add(tx *consensus.Tx) (consensus.Hash, error) {
 		p.countReject(err)
 		return e.id, err
 	}
-	known, verified := p.lookup(e.id)
+	known, verified, err := p.lookup(e.id)
 	if known {
-		err := poolErr(ErrAlreadyKnown, "tx %s", e.id)
+		err = poolErr(ErrAlreadyKnown, "tx %s", e.id)
+	}
+	if err != nil {
 		p.countReject(err)
 		return e.id, err
 	}
-	// Verify outside the lock so concurrent submitters use every core.
-	if !verified {
-		if err := tx.VerifySignature(); err != nil {
-			p.countReject(err)
-			return e.id, err
-		}
-	}
-	if err := p.addWithState(e); err != nil {
-		p.countReject(err)
+	if err := p.admit(e, verified); err != nil {
 		return e.id, err
 	}
 	if p.cfg.OnAccept != nil {
@@ -176,28 +204,139 @@ func (p *Pool) prepare(tx *consensus.Tx) (*entry, error) {
 	return e, nil
 }
 
-// addWithState reads the sender's state outside the lock and inserts e. If a
-// block notification ran meanwhile, the read may predate the pool's view, so
-// it reads again.
-func (p *Pool) addWithState(e *entry) error {
+// admit checks e against the sender's state and pool list, verifies its
+// signature unless verified, and inserts it, counting any refusal. State is
+// read outside the lock; if a block notification ran meanwhile the read may
+// predate the pool's view, so it reads again (a bounded number of times).
+func (p *Pool) admit(e *entry, verified bool) error {
+	gen, acct, err := p.readState(e.sender)
+	if err != nil {
+		p.countReject(err)
+		return err
+	}
+	// Everything but eviction, under the read lock, before the signature.
+	// A refusal here is the one addLocked would give at this moment.
 	for attempt := 0; ; attempt++ {
-		gen := p.gen.Load()
-		acct, err := p.cfg.State.Account(e.sender)
-		if err != nil {
-			return fmt.Errorf("mempool: read account %x: %w", e.sender, err)
+		p.mu.RLock()
+		_, err = p.checkLocked(e, acct)
+		stale := p.gen.Load() != gen
+		p.mu.RUnlock()
+		if err == nil {
+			break
 		}
+		if !stale || attempt >= stateRetries {
+			p.reject(e, acct, gen, err)
+			return err
+		}
+		if gen, acct, err = p.readState(e.sender); err != nil {
+			p.countReject(err)
+			return err
+		}
+	}
+	if !verified {
+		p.sigChecks.Add(1)
+		if err := e.tx.VerifySignature(); err != nil {
+			p.reject(e, acct, gen, err)
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
 		p.mu.Lock()
 		if p.gen.Load() != gen && attempt < stateRetries {
 			p.mu.Unlock()
+			if gen, acct, err = p.readState(e.sender); err != nil {
+				p.countReject(err)
+				return err
+			}
 			continue
 		}
 		err = p.addLocked(e, acct)
-		if err == nil {
+		if err != nil {
+			p.rejectLocked(e, acct, gen, err)
+		} else {
 			p.stats.accepted++
 		}
 		p.mu.Unlock()
 		return err
 	}
+}
+
+// readState reads sender's account and the notification generation the
+// read is at least as new as.
+func (p *Pool) readState(sender consensus.Address) (uint64, consensus.Account, error) {
+	gen := p.gen.Load()
+	acct, err := p.cfg.State.Account(sender)
+	if err != nil {
+		return gen, acct, fmt.Errorf("mempool: read account %x: %w", sender, err)
+	}
+	return gen, acct, nil
+}
+
+// addPlan is what adding a tx changes besides inserting it.
+type addPlan struct {
+	old     *entry   // the tx it replaces (same sender and nonce), if any
+	dropped []*entry // later txs of the sender it makes unaffordable
+	queued  bool     // it will sit behind a nonce gap
+}
+
+// checkLocked applies every rule that needs the sender's state and pool list
+// to e, except capacity, without changing the pool (a read lock will do).
+// The sender's list is taken as syncSenderLocked(acct) would leave it.
+func (p *Pool) checkLocked(e *entry, acct consensus.Account) (addPlan, error) {
+	var plan addPlan
+	if _, ok := p.all[e.id]; ok {
+		return plan, poolErr(ErrAlreadyKnown, "tx %s", e.id)
+	}
+	txs := syncedTxs(p.senders[e.sender], acct)
+	nonce := e.nonce()
+	if nonce < acct.Nonce {
+		return plan, poolErr(ErrNonceTooLow, "nonce %d, account %x is at %d", nonce, e.sender, acct.Nonce)
+	}
+	pending := uint64(pendingRun(txs, acct.Nonce))
+	limit := pending + p.cfg.MaxNonceGap
+	if limit < pending {
+		limit = ^uint64(0) // a huge configured gap means no bound
+	}
+	ahead := nonce - acct.Nonce
+	if ahead > limit {
+		return plan, poolErr(ErrNonceTooHigh, "nonce %d, account at %d with %d pending, max gap %d",
+			nonce, acct.Nonce, pending, p.cfg.MaxNonceGap)
+	}
+	idx, found := findNonce(txs, nonce)
+	if found {
+		plan.old = txs[idx]
+		if min := replaceMinFee(plan.old.tx.Fee, p.cfg.ReplaceBumpPercent); e.tx.Fee < min {
+			return plan, poolErr(ErrReplacementUnderpriced, "fee %d, replacing fee %d needs at least %d",
+				e.tx.Fee, plan.old.tx.Fee, min)
+		}
+	} else {
+		if len(txs) >= p.cfg.MaxPerSender {
+			return plan, poolErr(ErrSenderLimit, "sender %x has %d txs, max %d", e.sender, len(txs), p.cfg.MaxPerSender)
+		}
+		queued := len(txs) - int(pending)
+		if ahead > pending && queued >= p.cfg.MaxQueuedPerSender {
+			return plan, poolErr(ErrSenderLimit, "sender %x has %d queued txs, max %d", e.sender, queued, p.cfg.MaxQueuedPerSender)
+		}
+	}
+	// A replacement keeps its slot; a new tx is pending if it continues the run.
+	plan.queued = ahead > pending
+
+	// The sender's list as it would be, to check funds in nonce order.
+	view := make([]*entry, 0, len(txs)+1)
+	view = append(view, txs[:idx]...)
+	view = append(view, e)
+	if found {
+		view = append(view, txs[idx+1:]...)
+	} else {
+		view = append(view, txs[idx:]...)
+	}
+	keep := affordableLen(view, acct.Balance)
+	if keep <= idx {
+		return plan, consensus.RuleError{Code: consensus.ErrInsufficientFunds,
+			Msg: fmt.Sprintf("balance %d does not cover tx %s and the sender's %d earlier pool txs", acct.Balance, e.id, idx)}
+	}
+	plan.dropped = view[keep:]
+	return plan, nil
 }
 
 // addLocked applies every state-dependent rule to e and, if it passes,
@@ -208,77 +347,22 @@ func (p *Pool) addLocked(e *entry, acct consensus.Account) error {
 	}
 	// acct is the tip's view: first drop what it already invalidates.
 	p.syncSenderLocked(e.sender, acct)
-	l := p.senders[e.sender]
-	if l == nil {
-		l = &senderList{acct: acct}
-	}
-	nonce := e.nonce()
-	if nonce < acct.Nonce {
-		return poolErr(ErrNonceTooLow, "nonce %d, account %x is at %d", nonce, e.sender, acct.Nonce)
-	}
-	pending := uint64(l.pendingCount())
-	limit := pending + p.cfg.MaxNonceGap
-	if limit < pending {
-		limit = ^uint64(0) // a huge configured gap means no bound
-	}
-	if ahead := nonce - acct.Nonce; ahead > limit {
-		return poolErr(ErrNonceTooHigh, "nonce %d, account at %d with %d pending, max gap %d",
-			nonce, acct.Nonce, pending, p.cfg.MaxNonceGap)
-	}
-	idx, found := l.find(nonce)
-	var old *entry
-	if found {
-		old = l.txs[idx]
-		if min := replaceMinFee(old.tx.Fee, p.cfg.ReplaceBumpPercent); e.tx.Fee < min {
-			return poolErr(ErrReplacementUnderpriced, "fee %d, replacing fee %d needs at least %d",
-				e.tx.Fee, old.tx.Fee, min)
-		}
-	} else {
-		if len(l.txs) >= p.cfg.MaxPerSender {
-			return poolErr(ErrSenderLimit, "sender %x has %d txs, max %d", e.sender, len(l.txs), p.cfg.MaxPerSender)
-		}
-		queued := len(l.txs) - int(pending)
-		if nonce-acct.Nonce > pending && queued >= p.cfg.MaxQueuedPerSender {
-			return poolErr(ErrSenderLimit, "sender %x has %d queued txs, max %d", e.sender, queued, p.cfg.MaxQueuedPerSender)
-		}
-	}
-
-	// The sender's list as it would be, to check funds in nonce order.
-	view := make([]*entry, 0, len(l.txs)+1)
-	view = append(view, l.txs[:idx]...)
-	view = append(view, e)
-	if found {
-		view = append(view, l.txs[idx+1:]...)
-	} else {
-		view = append(view, l.txs[idx:]...)
-	}
-	keep := affordableLen(view, acct.Balance)
-	if keep <= idx {
-		return consensus.RuleError{Code: consensus.ErrInsufficientFunds,
-			Msg: fmt.Sprintf("balance %d does not cover tx %s and the sender's %d earlier pool txs", acct.Balance, e.id, idx)}
-	}
-	dropped := view[keep:] // later txs the new one makes unaffordable
-
-	freed := 0
-	if old != nil {
-		freed += old.size
-	}
-	for _, d := range dropped {
-		freed += d.size
+	plan, err := p.checkLocked(e, acct)
+	if err != nil {
+		return err
 	}
 	var evicted []*entry
-	if need := p.bytes + e.size - freed - p.cfg.MaxBytes; need > 0 {
-		var err error
-		if evicted, err = p.planEviction(e, old, dropped, need); err != nil {
+	if need := p.capacityNeed(e, plan); need.any() {
+		if evicted, err = p.planEviction(e, plan, need); err != nil {
 			return err
 		}
 	}
 
-	if old != nil {
-		p.removeLocked(old)
+	if plan.old != nil {
+		p.removeLocked(plan.old)
 		p.stats.replaced++
 	}
-	for _, d := range dropped {
+	for _, d := range plan.dropped {
 		p.removeLocked(d)
 		p.stats.invalidated++
 	}
@@ -288,7 +372,7 @@ func (p *Pool) addLocked(e *entry, acct consensus.Account) error {
 	}
 	p.insertLocked(e, acct)
 	if len(evicted) > 0 {
-		p.log.Debug("evicted txs for capacity", "count", len(evicted), "bytes", p.bytes)
+		p.log.Debug("evicted txs for capacity", "count", len(evicted), "bytes", p.bytes, "queued_bytes", p.queuedBytes)
 	}
 	return nil
 }
@@ -302,96 +386,4 @@ func replaceMinFee(oldFee uint64, bump int) uint64 {
 	}
 	q, _ := bits.Div64(hi, lo, 100)
 	return max(q, oldFee+1)
-}
-
-// insertLocked stores e; its nonce must be free in the sender's list.
-func (p *Pool) insertLocked(e *entry, acct consensus.Account) {
-	l := p.senders[e.sender]
-	if l == nil {
-		l = &senderList{}
-		p.senders[e.sender] = l
-	}
-	l.acct = acct
-	i, _ := l.find(e.nonce())
-	l.txs = append(l.txs, nil)
-	copy(l.txs[i+1:], l.txs[i:])
-	l.txs[i] = e
-	p.seq++
-	e.seq = p.seq
-	e.added = p.cfg.Now()
-	p.all[e.id] = e
-	to := p.byTo[e.tx.To]
-	if to == nil {
-		to = make(map[consensus.Hash]*entry)
-		p.byTo[e.tx.To] = to
-	}
-	to[e.id] = e
-	heap.Push(&p.evict, e)
-	p.bytes += e.size
-}
-
-// removeLocked deletes e alone; callers decide about its sender's later txs.
-func (p *Pool) removeLocked(e *entry) {
-	if _, ok := p.all[e.id]; !ok {
-		return
-	}
-	delete(p.all, e.id)
-	if l := p.senders[e.sender]; l != nil {
-		if i, ok := l.find(e.nonce()); ok && l.txs[i] == e {
-			l.txs = slices.Delete(l.txs, i, i+1)
-		}
-		if len(l.txs) == 0 {
-			delete(p.senders, e.sender)
-		}
-	}
-	if to := p.byTo[e.tx.To]; to != nil {
-		delete(to, e.id)
-		if len(to) == 0 {
-			delete(p.byTo, e.tx.To)
-		}
-	}
-	if e.heapIdx >= 0 {
-		heap.Remove(&p.evict, e.heapIdx)
-	}
-	p.bytes -= e.size
-}
-
-// removeWithTailLocked removes e and its sender's higher-nonce txs, which
-// could never execute without it. It returns how many txs it removed.
-func (p *Pool) removeWithTailLocked(e *entry) int {
-	l := p.senders[e.sender]
-	if l == nil {
-		return 0
-	}
-	i, ok := l.find(e.nonce())
-	if !ok || l.txs[i] != e {
-		return 0
-	}
-	tail := append([]*entry(nil), l.txs[i:]...)
-	for _, x := range tail {
-		p.removeLocked(x)
-	}
-	return len(tail)
-}
-
-// syncSenderLocked re-checks a sender's txs against acct, the tip state:
-// used nonces go, and so does whatever the balance no longer covers.
-func (p *Pool) syncSenderLocked(sender consensus.Address, acct consensus.Account) {
-	l := p.senders[sender]
-	if l == nil {
-		return
-	}
-	l.acct = acct
-	i, _ := l.find(acct.Nonce)
-	stale := append([]*entry(nil), l.txs[:i]...)
-	rest := l.txs[i:]
-	poor := append([]*entry(nil), rest[affordableLen(rest, acct.Balance):]...)
-	for _, e := range stale {
-		p.removeLocked(e)
-		p.stats.invalidated++
-	}
-	for _, e := range poor {
-		p.removeLocked(e)
-		p.stats.invalidated++
-	}
 }

@@ -2,6 +2,8 @@ package mempool
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"sort"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -105,7 +107,11 @@ func (p *Pool) PendingSpend(addr consensus.Address) uint64 {
 	var sum uint64
 	if l := p.senders[addr]; l != nil {
 		for _, e := range l.txs {
-			sum += e.cost // affordability keeps this within one balance
+			// Affordability keeps this within one balance; saturate anyway.
+			var carry uint64
+			if sum, carry = bits.Add64(sum, e.cost, 0); carry != 0 {
+				return math.MaxUint64
+			}
 		}
 	}
 	return sum
@@ -136,10 +142,18 @@ func (p *Pool) TxsTouching(addr consensus.Address) []*consensus.Tx {
 }
 
 // lookup reports whether id is in the pool and whether its signature is
-// known to be valid (it left the pool by inclusion in a block).
-func (p *Pool) lookup(id consensus.Hash) (known, verified bool) {
+// known to be valid (it left the pool by inclusion in a block). If the
+// recently-rejected filter holds id, it returns the refusal to repeat, and
+// counts it.
+func (p *Pool) lookup(id consensus.Hash) (known, verified bool, rejected error) {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
 	_, known = p.all[id]
-	return known, p.verified.has(id)
+	verified = p.verified.has(id)
+	c, hit := p.rejects.get(id)
+	p.mu.RUnlock()
+	if !hit || known {
+		return known, verified, nil
+	}
+	p.cacheHits.Add(1)
+	return false, false, c.err(id)
 }

@@ -13,7 +13,12 @@ type Stats struct {
 	Bytes   int // their encoded size
 	Pending int // txs that continue their sender's account nonce without a gap
 	Queued  int // txs behind a nonce gap
-	Senders int // distinct senders
+	// QueuedBytes is the encoded size of the queued txs, which count
+	// against Config.MaxQueuedBytes.
+	QueuedBytes int
+	Senders     int // distinct senders
+	// RejectCached is how many ids the recently-rejected filter holds now.
+	RejectCached int
 
 	Accepted    uint64            // txs Add accepted
 	Rejected    map[string]uint64 // Add rejections by code name, e.g. "ErrPoolFull", "ErrBadSignature"
@@ -23,6 +28,12 @@ type Stats struct {
 	Included    uint64            // txs removed because a connected block contains them
 	Invalidated uint64            // txs dropped as no longer valid: nonce used or funds short
 	Reinjected  uint64            // txs re-added from disconnected blocks
+	// SigVerifications counts the signatures the pool verified (Add and
+	// re-added txs of disconnected blocks), so tests can assert work done.
+	SigVerifications uint64
+	// RejectedCacheHits counts Add calls answered by the recently-rejected
+	// filter (also counted in Rejected under the original code).
+	RejectedCacheHits uint64
 }
 
 type counters struct {
@@ -35,27 +46,35 @@ func (p *Pool) Stats() Stats {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	s := Stats{
-		Count:       len(p.all),
-		Bytes:       p.bytes,
-		Senders:     len(p.senders),
-		Accepted:    p.stats.accepted,
-		Rejected:    maps.Clone(p.stats.rejected),
-		Replaced:    p.stats.replaced,
-		Evicted:     p.stats.evicted,
-		Expired:     p.stats.expired,
-		Included:    p.stats.included,
-		Invalidated: p.stats.invalidated,
-		Reinjected:  p.stats.reinjected,
-	}
-	for _, l := range p.senders {
-		n := l.pendingCount()
-		s.Pending += n
-		s.Queued += len(l.txs) - n
+		Count:        len(p.all),
+		Bytes:        p.bytes,
+		Pending:      len(p.all) - p.queuedCount,
+		Queued:       p.queuedCount,
+		QueuedBytes:  p.queuedBytes,
+		Senders:      len(p.senders),
+		RejectCached: p.rejects.len(),
+		Accepted:     p.stats.accepted,
+		Rejected:     maps.Clone(p.stats.rejected),
+		Replaced:     p.stats.replaced,
+		Evicted:      p.stats.evicted,
+		Expired:      p.stats.expired,
+		Included:     p.stats.included,
+		Invalidated:  p.stats.invalidated,
+		Reinjected:   p.stats.reinjected,
+
+		SigVerifications:  p.sigChecks.Load(),
+		RejectedCacheHits: p.cacheHits.Load(),
 	}
 	return s
 }
 
 func (p *Pool) countReject(err error) {
+	p.mu.Lock()
+	p.countRejectLocked(err)
+	p.mu.Unlock()
+}
+
+func (p *Pool) countRejectLocked(err error) {
 	reason := "Other" // e.g. the StateReader failed
 	var pe Error
 	if errors.As(err, &pe) {
@@ -63,7 +82,5 @@ func (p *Pool) countReject(err error) {
 	} else if code := consensus.CodeOf(err); code != 0 {
 		reason = code.String()
 	}
-	p.mu.Lock()
 	p.stats.rejected[reason]++
-	p.mu.Unlock()
 }

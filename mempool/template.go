@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"container/heap"
+	"math/bits"
 
 	"github.com/cairn-chain/cairn/consensus"
 )
@@ -17,7 +18,9 @@ import (
 // now and its own balance covers it, ignoring incoming transfers, so the
 // result applies in order on the tip state whatever notifications are still
 // in flight. A sender whose txs the pool still holds as queued waits until
-// the pool hears of the block that fills the gap.
+// the pool hears of the block that fills the gap. The returned fees sum
+// without overflow: a tx whose fee would overflow the total is left out with
+// the rest of its sender's run.
 func (p *Pool) Template(maxTxs, maxBytes int) []*consensus.Tx {
 	if maxTxs <= 0 {
 		maxTxs = p.cfg.Params.MaxBlockTxs - 1
@@ -57,16 +60,21 @@ func (p *Pool) Template(maxTxs, maxBytes int) []*consensus.Tx {
 
 	out := make([]*consensus.Tx, 0, min(maxTxs, 1024))
 	size := 0
+	var fees uint64
 	for h.Len() > 0 && len(out) < maxTxs && maxBytes-size >= minTransferSize {
 		r := h[0]
 		e := r.txs[0]
-		if size+e.size > maxBytes {
-			// The rest of this sender's run cannot go in without e.
+		sum, carry := bits.Add64(fees, e.tx.Fee, 0)
+		if size+e.size > maxBytes || carry != 0 {
+			// The rest of this sender's run cannot go in without e. Fees
+			// that overflow (custom networks with huge balances) would
+			// make the coinbase unpayable; the miner checks subsidy + fees.
 			heap.Pop(&h)
 			continue
 		}
 		out = append(out, e.tx)
 		size += e.size
+		fees = sum
 		if r.txs = r.txs[1:]; len(r.txs) == 0 {
 			heap.Pop(&h)
 		} else {

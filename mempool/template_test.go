@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -129,4 +130,35 @@ func TestTemplateAppliesCleanly(t *testing.T) {
 			t.Errorf("%d bytes over limit %d", size, lim.bytes)
 		}
 	}
+}
+
+// Custom networks can fund accounts near 2^64: the template's fees never
+// overflow, and a tx that would overflow them is left out, with its
+// sender's later txs.
+func TestTemplateFeesNeverOverflow(t *testing.T) {
+	f := newFixture(t, nil)
+	a, b, c, d := newKey(1), newKey(2), newKey(3), newKey(4)
+	for _, k := range []*key{a, b, c, d} {
+		f.state.set(k.addr, math.MaxUint64, 0)
+	}
+	a0 := a.tx(t, f.params, 0, math.MaxUint64-2000)
+	b0 := b.tx(t, f.params, 0, 1<<63)
+	b1 := b.tx(t, f.params, 1, 1000)
+	c0 := c.tx(t, f.params, 0, 2000)
+	d0 := d.tx(t, f.params, 0, 1000)
+	f.mustAdd(t, a0, b0, b1, c0, d0)
+	got := f.pool.Template(0, 0)
+	// a0 + c0 sum to exactly MaxUint64; b0 and d0 would overflow, b1 needs b0.
+	want := []*consensus.Tx{a0, c0}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("template nonces %v fees %v, want a0 and c0", nonces(got), fees(got))
+	}
+}
+
+func fees(txs []*consensus.Tx) []uint64 {
+	out := make([]uint64, len(txs))
+	for i, tx := range txs {
+		out[i] = tx.Fee
+	}
+	return out
 }

@@ -115,6 +115,7 @@ func TestNewValidation(t *testing.T) {
 		{"user without password", func(c *Config) { c.User = "u" }, "both"},
 		{"no data dir for cookie", func(c *Config) { c.DataDir = "" }, "DataDir"},
 		{"body too small for a block", func(c *Config) { c.MaxBodyBytes = 1 << 20 }, "block"},
+		{"body memory below one body", func(c *Config) { c.MaxBodyMemory = 1 << 20 }, "MaxBodyMemory"},
 		{"bad addr", func(c *Config) { c.Addr = "nope" }, "address"},
 		{"no chain", func(c *Config) { c.Backend.Chain = nil }, "required"},
 	}

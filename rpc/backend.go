@@ -33,6 +33,7 @@ type Backend struct {
 type ChainAPI interface {
 	Params() *consensus.Params
 	Tip() chain.BlockInfo
+	BestHeader() chain.BlockInfo
 	BlockInfo(h consensus.Hash) (chain.BlockInfo, error)
 	HashAt(height uint64) (consensus.Hash, error)
 	Block(h consensus.Hash) (*consensus.Block, error)

@@ -13,22 +13,22 @@ func (s *Server) chainMethods() []method {
 	return []method{
 		{name: "getblockchaininfo", fn: s.getBlockchainInfo,
 			summary: "Network, tip height and hash, chain work, difficulty and median time.",
-			detail:  "Result: {network, height, bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime}."},
+			detail:  "Result: {network, height, headers (height of the best header, ahead of height while header sync waits for bodies), bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime}."},
 		{name: "getblockcount", fn: s.getBlockCount,
 			summary: "Height of the best block."},
 		{name: "getbestblockhash", fn: s.getBestBlockHash,
 			summary: "Hash of the best block."},
-		{name: "getblockhash", params: []string{"height"}, required: 1, fn: s.getBlockHash,
+		{name: "getblockhash", params: []string{"height"}, required: 1, fn: s.getBlockHash, errs: []int{CodeInvalidParameter},
 			summary: "Hash of the main-chain block at height.",
 			detail:  "height: integer, at most getblockcount (else code -8)."},
-		{name: "getblock", params: []string{"hash", "verbosity"}, required: 1, fn: s.getBlock,
+		{name: "getblock", params: []string{"hash", "verbosity"}, required: 1, fn: s.getBlock, errs: []int{CodeNotFound, CodeInvalidParameter},
 			summary: "A block by hash.",
-			detail:  "verbosity: 0 raw hex, 1 header fields and tx ids (default), 2 header fields and tx objects. Unknown block: code -5."},
-		{name: "getblockheader", params: []string{"hash"}, required: 1, fn: s.getBlockHeader,
+			detail:  "verbosity: 0 raw hex, 1 header fields and tx ids (default), 2 header fields and tx objects (else code -8). Unknown block: code -5."},
+		{name: "getblockheader", params: []string{"hash"}, required: 1, fn: s.getBlockHeader, errs: []int{CodeNotFound},
 			summary: "A block header by hash, with height, confirmations, chain work and status."},
 		{name: "getchaintips", fn: s.getChainTips,
 			summary: "Every leaf of the block tree: [{height, hash, branchlen, status}], active first."},
-		{name: "gettransaction", params: []string{"txid"}, required: 1, fn: s.getTransaction,
+		{name: "gettransaction", params: []string{"txid"}, required: 1, fn: s.getTransaction, errs: []int{CodeNotFound},
 			summary: "A transaction from the mempool or the main chain.",
 			detail:  "Result: tx fields plus blockhash, height and confirmations (0 while in the mempool). Unknown: code -5."},
 		{name: "getaccount", params: []string{"address"}, required: 1, fn: s.getAccount,
@@ -41,6 +41,7 @@ func (s *Server) chainMethods() []method {
 type blockchainInfo struct {
 	Network    string  `json:"network"`
 	Height     uint64  `json:"height"`
+	Headers    uint64  `json:"headers"`
 	BestHash   string  `json:"bestblockhash"`
 	ChainWork  string  `json:"chainwork"`
 	Difficulty float64 `json:"difficulty"`
@@ -50,7 +51,7 @@ type blockchainInfo struct {
 func (s *Server) getBlockchainInfo(context.Context, *args) (any, error) {
 	tip := s.b.Chain.Tip()
 	return blockchainInfo{
-		Network: s.b.Params.Name, Height: tip.Height, BestHash: tip.Hash.String(),
+		Network: s.b.Params.Name, Height: tip.Height, Headers: max(tip.Height, s.b.Chain.BestHeader().Height), BestHash: tip.Hash.String(),
 		ChainWork: workHex(tip.ChainWork), Difficulty: s.difficulty(tip.Header.Bits), MedianTime: tip.MedianTime,
 	}, nil
 }

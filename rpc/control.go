@@ -8,11 +8,11 @@ import (
 
 func (s *Server) controlMethods() []method {
 	return []method{
-		{name: "stop", fn: s.stop, after: s.afterStop,
+		{name: "stop", fn: s.stop, after: s.afterStop, errs: []int{CodeMisc},
 			summary: "Stop the node, once this response is sent."},
 		{name: "uptime", fn: s.uptime,
 			summary: "Seconds since the node started."},
-		{name: "help", params: []string{"method"}, fn: s.help,
+		{name: "help", params: []string{"method"}, fn: s.help, errs: []int{CodeInvalidParameter},
 			summary: "List every method, or explain one."},
 	}
 }
@@ -52,6 +52,13 @@ func (s *Server) help(_ context.Context, a *args) (any, error) {
 		text := m.usage() + "\n\n" + m.summary
 		if m.detail != "" {
 			text += "\n" + m.detail
+		}
+		if len(m.errs) > 0 {
+			codes := make([]string, len(m.errs))
+			for i, c := range m.errs {
+				codes[i] = fmt.Sprintf("%d %s", c, codeText[c])
+			}
+			text += "\nErrors: " + strings.Join(codes, ", ") + "; bad params -32602."
 		}
 		if len(m.params) > 0 {
 			text += fmt.Sprintf("\n\nParams may be positional [%s] or named {%q: ...}.", m.paramList(), m.params[0])

@@ -15,7 +15,7 @@ const (
 	CodeParseError     = -32700 // body is not valid JSON
 	CodeInvalidRequest = -32600 // not a valid request object, empty or oversized batch, body too large
 	CodeMethodNotFound = -32601
-	CodeInvalidParams  = -32602 // wrong count or type, bad hex, bad address, negative number
+	CodeInvalidParams  = -32602 // wrong count or type, bad hash, bad address, negative number
 	CodeInternal       = -32603 // storage failure, recovered panic, server busy
 	CodeUnauthorized   = -32001 // body of an HTTP 401: missing or wrong credentials
 )
@@ -31,12 +31,30 @@ const (
 	CodeWalletLocked      = -13 // unlock with walletpassphrase first
 	CodeWrongPassphrase   = -14
 	CodeNoWallet          = -18 // createwallet first (or the node runs without a wallet)
-	CodeDecode            = -22 // raw tx or block does not decode; data is RejectData
+	CodeDecode            = -22 // raw tx or block does not decode (not hex, malformed, over the decoder's size limit); data is RejectData
 	CodeRejected          = -25 // breaks a consensus rule; data is RejectData
 	CodeMempoolRejected   = -26 // refused by pool policy; data is RejectData
 	CodeNodeNotConnected  = -29 // disconnectnode: no such peer
 	CodeNotAllowed        = -32 // method not allowed on this network (generatetoaddress on main)
 )
+
+// codeText is how help describes each application code.
+var codeText = map[int]string{
+	CodeMisc:              "other failure",
+	CodeWallet:            "other wallet failure",
+	CodeNotFound:          "not found",
+	CodeInsufficientFunds: "insufficient funds",
+	CodeInvalidParameter:  "out of range",
+	CodeP2PDisabled:       "networking disabled",
+	CodeWalletLocked:      "wallet locked",
+	CodeWrongPassphrase:   "wrong passphrase",
+	CodeNoWallet:          "no wallet",
+	CodeDecode:            "does not decode",
+	CodeRejected:          "breaks a consensus rule",
+	CodeMempoolRejected:   "refused by mempool policy",
+	CodeNodeNotConnected:  "not connected",
+	CodeNotAllowed:        "not allowed on this network",
+}
 
 // Error is a JSON-RPC error object. Call returns it for every error the
 // node reports, so callers can switch on Code.
@@ -92,6 +110,22 @@ func rejection(what string, err error) *Error {
 		return withData(newError(code, "%s rejected: %s: %s", what, re.Code, re.Msg), re.Code.String(), re.Msg)
 	}
 	return nil
+}
+
+// decodeFailure maps an error from a consensus decoder to CodeDecode,
+// whatever its rule code: a tx over MaxTxSize (ErrTxTooBig) cannot be
+// decoded either. The data keeps the decoder's code.
+func decodeFailure(what string, err error) *Error {
+	code, reason := consensus.ErrDecode.String(), err.Error()
+	var re consensus.RuleError
+	if errors.As(err, &re) {
+		code, reason = re.Code.String(), re.Msg
+	}
+	return notDecoded(what, code, reason)
+}
+
+func notDecoded(what, code, reason string) *Error {
+	return withData(newError(CodeDecode, "%s does not decode: %s: %s", what, code, reason), code, reason)
 }
 
 // walletError maps wallet errors; unknown ones are CodeWallet since the

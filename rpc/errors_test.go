@@ -1,7 +1,9 @@
 package rpc
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -46,6 +48,21 @@ func TestMethodErrors(t *testing.T) {
 	badMerkle.Header.MerkleRoot[0] ^= 1
 	solve(t, p, badMerkle)
 
+	// The 404-byte transfer: a signed transfer with a 257-byte memo,
+	// one byte over MaxTxSize, which DecodeTx refuses.
+	bigMemo := &consensus.Tx{Kind: consensus.TxTransfer, ChainID: p.ChainID, To: fundedAddr, Amount: 1, Fee: p.MinTxFee,
+		Memo: make([]byte, consensus.MaxMemoSize+1)}
+	if err := bigMemo.Sign(funded); err != nil {
+		t.Fatal(err)
+	}
+	tx404 := hex.EncodeToString(bigMemo.Encode())
+	if len(tx404) != 2*404 {
+		t.Fatalf("transfer is %d bytes, want 404", len(tx404)/2)
+	}
+	// A block claiming 2^32-1 transactions, and one over the size rule.
+	hugeCount := hex.EncodeToString(append(badMerkle.Header.Encode(), 0xff, 0xff, 0xff, 0xff))
+	overSize := strings.Repeat("00", p.MaxBlockSize+1)
+
 	unlock := func() { n.must("walletpassphrase", []any{"pw", 600}, nil) }
 
 	cases := []struct {
@@ -78,7 +95,11 @@ func TestMethodErrors(t *testing.T) {
 		{name: "bad address checksum", method: "getaccount", params: []any{badChecksum}, code: CodeInvalidParams, msg: "typo"},
 		{name: "other network address", method: "getaccount", params: []any{mainAddr}, code: CodeInvalidParams, msg: "another network"},
 		{name: "garbage address", method: "getaccount", params: []any{"hello"}, code: CodeInvalidParams, msg: "address"},
-		{name: "raw tx not hex", method: "sendrawtransaction", params: []any{"xyz"}, code: CodeInvalidParams, msg: "hex"},
+		{name: "raw tx not hex", method: "sendrawtransaction", params: []any{"zz"}, code: CodeDecode, dataCode: "ErrDecode", msg: "hex"},
+		{name: "raw tx odd-length hex", method: "sendrawtransaction", params: []any{"abc"}, code: CodeDecode, dataCode: "ErrDecode", msg: "odd"},
+		{name: "raw tx not a string", method: "sendrawtransaction", params: []any{7}, code: CodeInvalidParams, msg: "string"},
+		{name: "raw tx of 404 bytes", method: "sendrawtransaction", params: []any{tx404}, code: CodeDecode, dataCode: "ErrTxTooBig"},
+		{name: "raw tx far too long", method: "sendrawtransaction", params: []any{strings.Repeat("ab", 1<<20)}, code: CodeDecode, dataCode: "ErrTxTooBig"},
 		{name: "raw tx truncated", method: "sendrawtransaction", params: []any{"00"}, code: CodeDecode, dataCode: "ErrDecode"},
 		{name: "raw tx bad signature", method: "sendrawtransaction", params: []any{string(badSig)}, code: CodeRejected, dataCode: "ErrBadSignature"},
 		{name: "raw tx other chain", method: "sendrawtransaction", params: []any{otherChain}, code: CodeRejected, dataCode: "ErrWrongChainID"},
@@ -86,7 +107,9 @@ func TestMethodErrors(t *testing.T) {
 		{name: "raw tx overspends", method: "sendrawtransaction", params: []any{tooMuch}, code: CodeRejected, dataCode: "ErrInsufficientFunds"},
 		{name: "raw tx duplicate", method: "sendrawtransaction", params: []any{okTx}, code: CodeMempoolRejected, dataCode: "ErrAlreadyKnown",
 			before: func() { n.must("sendrawtransaction", []any{okTx}, nil) }},
-		{name: "block not hex", method: "submitblock", params: []any{"q"}, code: CodeInvalidParams},
+		{name: "block not hex", method: "submitblock", params: []any{"q"}, code: CodeDecode, dataCode: "ErrDecode"},
+		{name: "block claims 2^32-1 txs", method: "submitblock", params: []any{hugeCount}, code: CodeDecode, dataCode: "ErrDecode", msg: "tx count"},
+		{name: "block over sizelimit", method: "submitblock", params: []any{overSize}, code: CodeRejected, dataCode: "ErrBlockTooBig"},
 		{name: "block truncated", method: "submitblock", params: []any{"0000"}, code: CodeDecode, dataCode: "ErrDecode"},
 		{name: "block bad merkle root", method: "submitblock", params: []any{blockHex(badMerkle)}, code: CodeRejected, dataCode: "ErrBadMerkleRoot"},
 		{name: "invalidate unknown", method: "invalidateblock", params: []any{unknownHash}, code: CodeNotFound},
@@ -122,6 +145,7 @@ func TestMethodErrors(t *testing.T) {
 			}
 			err := n.call(tc.method, tc.params, nil)
 			e := rpcError(t, err, tc.code)
+			checkDocumented(t, n, tc.method, tc.code)
 			if tc.msg != "" && !strings.Contains(e.Message, tc.msg) {
 				t.Errorf("message %q does not mention %q", e.Message, tc.msg)
 			}
@@ -155,6 +179,33 @@ func TestNoWalletAndMainNetwork(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.method, func(t *testing.T) {
 			rpcError(t, n.call(tc.method, tc.params, nil), tc.code)
+			checkDocumented(t, n, tc.method, tc.code)
 		})
+	}
+}
+
+// checkDocumented asserts that help METHOD lists an application error code
+// the method returned; JSON-RPC codes (-32xxx) are common to every method.
+func checkDocumented(t *testing.T, n *testNode, method string, code int) {
+	t.Helper()
+	if code <= -32000 || n.srv.methods[method] == nil {
+		return
+	}
+	var help string
+	n.must("help", []any{method}, &help)
+	if !strings.Contains(help, fmt.Sprintf("%d %s", code, codeText[code])) {
+		t.Errorf("%s returned code %d, which its help does not list:\n%s", method, code, help)
+	}
+}
+
+// TestHelpErrorCodes checks every code a method lists has a description.
+func TestHelpErrorCodes(t *testing.T) {
+	n := newTestNode(t, nodeOptions{})
+	for name, m := range n.srv.methods {
+		for _, c := range m.errs {
+			if codeText[c] == "" {
+				t.Errorf("%s lists code %d, which has no description", name, c)
+			}
+		}
 	}
 }

@@ -170,7 +170,7 @@ func checkBlocks(t *testing.T, n *testNode, txid, tip string) {
 	}
 	var bci blockchainInfo
 	n.must("getblockchaininfo", nil, &bci)
-	if bci.Network != "regtest" || bci.Height != 102 || bci.BestHash != tip || bci.Difficulty != 1 {
+	if bci.Network != "regtest" || bci.Height != 102 || bci.Headers != 102 || bci.BestHash != tip || bci.Difficulty != 1 {
 		t.Fatalf("blockchaininfo %+v", bci)
 	}
 	var dup any

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cairn-chain/cairn/consensus"
 )
@@ -9,9 +10,11 @@ import (
 func (s *Server) mempoolMethods() []method {
 	return []method{
 		{name: "sendrawtransaction", params: []string{"hexstring"}, required: 1, fn: s.sendRawTransaction,
+			errs:    []int{CodeDecode, CodeRejected, CodeMempoolRejected},
 			summary: "Submit a signed transaction (hex) to the mempool; returns its txid.",
-			detail: "Errors: -22 does not decode, -25 breaks a consensus rule, -26 refused by pool policy; " +
-				"data is {code, reason} with code e.g. \"ErrBadSignature\" or \"ErrNonceTooLow\"."},
+			detail: fmt.Sprintf("Errors: -22 does not decode (not hex, malformed, or over %d bytes), -25 breaks a consensus rule, "+
+				"-26 refused by pool policy; data is {code, reason} with code e.g. \"ErrDecode\", \"ErrBadSignature\" "+
+				"or \"ErrNonceTooLow\".", consensus.MaxTxSize)},
 		{name: "getrawmempool", fn: s.getRawMempool,
 			summary: "Ids of every mempool transaction, each sender's in nonce order."},
 		{name: "getmempoolinfo", fn: s.getMempoolInfo,
@@ -21,13 +24,15 @@ func (s *Server) mempoolMethods() []method {
 }
 
 func (s *Server) sendRawTransaction(_ context.Context, a *args) (any, error) {
-	raw, err := a.hex(0)
+	raw, err := a.rawData(0, "transaction", consensus.MaxTxSize, func(n int) *Error {
+		return notDecoded("transaction", consensus.ErrTxTooBig.String(), fmt.Sprintf("%d bytes, max %d", n, consensus.MaxTxSize))
+	})
 	if err != nil {
 		return nil, err
 	}
 	tx, err := consensus.DecodeTx(raw)
 	if err != nil {
-		return nil, rejection("transaction", err) // always a RuleError
+		return nil, decodeFailure("transaction", err)
 	}
 	return s.submitTx(tx)
 }

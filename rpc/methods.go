@@ -20,6 +20,7 @@ type method struct {
 	required int      // the first `required` params must be present
 	summary  string   // one line
 	detail   string   // params and result, for help METHOD
+	errs     []int    // the application error codes it returns, listed by help METHOD
 	fn       handler
 	after    func() // run once the response is written, if the call succeeded
 }

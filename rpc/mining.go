@@ -24,6 +24,7 @@ func (s *Server) miningMethods() []method {
 			summary: "Tip height, difficulty, network and local hash rate, mempool size and miner state.",
 			detail:  "Result: {blocks, difficulty, networkhashps, pooledtx, chain, mining, threads, hashes, localhashps}."},
 		{name: "generatetoaddress", params: []string{"nblocks", "address"}, required: 2, fn: s.generateToAddress,
+			errs:    []int{CodeInvalidParameter, CodeNotAllowed, CodeMisc, CodeRejected},
 			summary: "Mine nblocks blocks paying address now; returns their hashes.",
 			detail: fmt.Sprintf("nblocks: 1 to %d. Refused on the main network (code -32). "+
 				"Mempool transactions are included.", maxGenerate)},
@@ -32,13 +33,16 @@ func (s *Server) miningMethods() []method {
 			detail: "Result: {height, previousblockhash, bits, target, curtime, mediantime, coinbasevalue, sizelimit, txlimit, " +
 				"transactions [{hex, txid, fee}]}; with address also blockhex, an unsolved block paying address: " +
 				"vary its header nonce (and time) until the hash meets target, then submitblock it."},
-		{name: "submitblock", params: []string{"hexdata"}, required: 1, fn: s.submitBlock,
+		{name: "submitblock", params: []string{"hexdata"}, required: 1, fn: s.submitBlock, errs: []int{CodeDecode, CodeRejected},
 			summary: "Submit a solved block (hex); null when accepted.",
 			detail: "Returns null when accepted, \"duplicate\" if already known, \"duplicate-invalid\" if known invalid, " +
-				"\"inconclusive\" if held as an orphan. Rule failure: code -25 with data {code: e.g. \"ErrBadMerkleRoot\", reason}."},
-		{name: "invalidateblock", params: []string{"hash"}, required: 1, fn: s.invalidateBlock,
+				"\"inconclusive\" if held as an orphan, \"low-work\" if not stored because its chain has less work than the tip " +
+				"(headers-first rule: a side branch arrives through header sync). Errors: -22 does not decode (not hex, malformed), " +
+				"-25 breaks a consensus rule (including a block over sizelimit bytes); " +
+				"data is {code: e.g. \"ErrDecode\" or \"ErrBadMerkleRoot\", reason}."},
+		{name: "invalidateblock", params: []string{"hash"}, required: 1, fn: s.invalidateBlock, errs: []int{CodeNotFound, CodeInvalidParameter},
 			summary: "Mark a block and its descendants invalid and move to the best remaining chain."},
-		{name: "reconsiderblock", params: []string{"hash"}, required: 1, fn: s.reconsiderBlock,
+		{name: "reconsiderblock", params: []string{"hash"}, required: 1, fn: s.reconsiderBlock, errs: []int{CodeNotFound, CodeInvalidParameter},
 			summary: "Undo invalidateblock for a block, its ancestors and descendants."},
 	}
 }
@@ -184,13 +188,19 @@ func (s *Server) getBlockTemplate(_ context.Context, a *args) (any, error) {
 }
 
 func (s *Server) submitBlock(_ context.Context, a *args) (any, error) {
-	raw, err := a.hex(0)
+	// A block over the network's size limit breaks a rule however it
+	// decodes: refuse it as validation would, before decoding anything.
+	maxSize := s.b.Params.MaxBlockSize
+	raw, err := a.rawData(0, "block", maxSize, func(n int) *Error {
+		reason := fmt.Sprintf("%d bytes, max %d", n, maxSize)
+		return withData(newError(CodeRejected, "block rejected: %s: %s", consensus.ErrBlockTooBig, reason), consensus.ErrBlockTooBig.String(), reason)
+	})
 	if err != nil {
 		return nil, err
 	}
 	blk, err := consensus.DecodeBlock(raw)
 	if err != nil {
-		return nil, rejection("block", err)
+		return nil, decodeFailure("block", err)
 	}
 	hash := blk.Hash()
 	_, orphan, err := s.b.Chain.ProcessBlock(blk)
@@ -200,6 +210,8 @@ func (s *Server) submitBlock(_ context.Context, a *args) (any, error) {
 			return "duplicate-invalid", nil
 		}
 		return "duplicate", nil
+	case errors.Is(err, chain.ErrLowWork):
+		return "low-work", nil
 	case err != nil:
 		if e := rejection("block", err); e != nil {
 			return nil, e

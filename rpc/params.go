@@ -1,8 +1,10 @@
 package rpc
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,17 +119,36 @@ func (a *args) hash(i int) (consensus.Hash, error) {
 	return h, nil
 }
 
-// hex returns param i decoded from hex.
-func (a *args) hex(i int) ([]byte, error) {
-	s, err := a.str(i, "")
-	if err != nil {
-		return nil, err
+// rawData returns param i, the hex of a raw tx or block, decoded. Its
+// length is checked against maxBytes before anything is decoded (tooLong
+// builds that error), and it is decoded straight from the request's bytes
+// rather than through a string copy. A string that is not hex does not
+// decode: CodeDecode, as bitcoind has it; a non-string is CodeInvalidParams.
+func (a *args) rawData(i int, what string, maxBytes int, tooLong func(n int) *Error) ([]byte, error) {
+	v := trimSpace(a.vals[i])
+	if kind(v) != '"' {
+		return nil, invalidParams("%s must be a string", a.name(i))
 	}
-	b, herr := hex.DecodeString(s)
-	if herr != nil {
-		return nil, invalidParams("%s is not hex: %v", a.name(i), herr)
+	digits := v[1 : len(v)-1]
+	if bytes.IndexByte(digits, '\\') >= 0 {
+		// Hex needs no escapes, but \u0030 is a valid way to write "0".
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return nil, invalidParams("%s must be a string", a.name(i))
+		}
+		digits = []byte(s)
 	}
-	return b, nil
+	if len(digits) > 2*maxBytes {
+		return nil, tooLong((len(digits) + 1) / 2)
+	}
+	if len(digits)%2 != 0 {
+		return nil, notDecoded(what, consensus.ErrDecode.String(), fmt.Sprintf("%s is odd-length hex (%d characters)", a.name(i), len(digits)))
+	}
+	out := make([]byte, len(digits)/2)
+	if _, err := hex.Decode(out, digits); err != nil {
+		return nil, notDecoded(what, consensus.ErrDecode.String(), fmt.Sprintf("%s is not hex: %v", a.name(i), err))
+	}
+	return out, nil
 }
 
 // address returns param i as an address of this network; the decoder's

@@ -149,7 +149,7 @@ func TestHTTPLimits(t *testing.T) {
 		decodeError(t, body)
 	})
 	t.Run("body limit", func(t *testing.T) {
-		big := `{"jsonrpc":"2.0","method":"submitblock","params":["` + strings.Repeat("00", DefaultMaxBodyBytes/2+1) + `"],"id":1}`
+		big := `{"jsonrpc":"2.0","method":"submitblock","params":["` + strings.Repeat("00", int(DefaultMaxBody(n.params)/2)+1) + `"],"id":1}`
 		status, body := n.post(http.MethodPost, big)
 		if status != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", status)
@@ -302,7 +302,7 @@ func TestNetworkMethods(t *testing.T) {
 		if len(bans) != 1 || bans[0].ID != "peer1" || bans[0].BannedUntil != 1060 {
 			t.Fatalf("bans %+v", bans)
 		}
-		rpcError(t, n.call("setban", []any{"peer1", "ban"}, nil), CodeInvalidParams)
+		rpcError(t, n.call("setban", []any{"peer1", "ban"}, nil), CodeInvalidParameter)
 		rpcError(t, n.call("setban", []any{"peer1", "add", 0}, nil), CodeInvalidParameter)
 		rpcError(t, n.call("setban", []any{"peer9", "remove"}, nil), CodeInvalidParameter)
 		n.must("setban", []any{"peer1", "remove"}, nil)

@@ -3,6 +3,7 @@ package rpc
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // maxBatch bounds the calls in one batch; the body limit alone would allow
@@ -79,7 +80,14 @@ func decodeCall(raw json.RawMessage) call {
 	var c call
 	if id, ok := fields["id"]; ok {
 		switch kind(id) {
-		case '"', '0', 'n':
+		case '"':
+			// JSON text is UTF-8; an id that is not would be echoed as
+			// invalid JSON, and sanitising it would not match the client's.
+			if !utf8.Valid(id) {
+				return call{err: newError(CodeInvalidRequest, "invalid request: id is not valid UTF-8")}
+			}
+			c.req.ID = id
+		case '0', 'n':
 			c.req.ID = id
 		default:
 			return call{err: newError(CodeInvalidRequest, "invalid request: id must be a string, number or null")}

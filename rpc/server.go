@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,11 +14,13 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
-// Defaults applied by New.
+// Defaults applied by New; see also body.go (DefaultMaxBody and the body
+// read limits).
 const (
-	DefaultMaxBodyBytes  = 8 << 20
 	DefaultReadTimeout   = 30 * time.Second
 	DefaultWriteTimeout  = 5 * time.Minute // generatetoaddress runs inside it
 	DefaultMaxConcurrent = 64
@@ -41,9 +42,23 @@ type Config struct {
 	User, Password string
 	Logger         *slog.Logger
 	// MaxBodyBytes bounds a request body; it must fit a maximum-size block
-	// in hex (submitblock).
+	// in hex (submitblock). Default DefaultMaxBody(Params).
 	MaxBodyBytes int64
-	ReadTimeout  time.Duration
+	// MaxBodyMemory bounds the bytes of all bodies larger than 64 KiB held
+	// at once, read or being served; default 4 x MaxBodyBytes. Smaller
+	// bodies are bounded by MaxBodyReads and MaxConcurrent instead.
+	MaxBodyMemory int64
+	// MaxBodyReads bounds requests being read or waiting for a work slot;
+	// default DefaultMaxBodyReads.
+	MaxBodyReads int
+	// BodyTimeout and MinBodyRate cut off a client that sends its body too
+	// slowly: after BodyTimeout it must have sent MinBodyRate bytes per
+	// second since the body began. Defaults DefaultBodyTimeout and
+	// DefaultMinBodyRate.
+	BodyTimeout time.Duration
+	MinBodyRate int64
+	// ReadTimeout bounds reading a whole request, headers and body.
+	ReadTimeout time.Duration
 	// WriteTimeout bounds a whole request, handler included.
 	WriteTimeout time.Duration
 	// MaxConcurrent bounds requests in progress; more wait briefly, then
@@ -58,13 +73,15 @@ type Config struct {
 
 // Server serves JSON-RPC 2.0 over HTTP POST at "/".
 type Server struct {
-	cfg      Config
-	b        Backend
-	log      *slog.Logger
-	groups   []group
-	methods  map[string]*method
-	sem      chan struct{}
-	busyWait time.Duration
+	cfg       Config
+	b         Backend
+	log       *slog.Logger
+	groups    []group
+	methods   map[string]*method
+	sem       chan struct{} // work slots
+	admission chan struct{} // requests being read or waiting for a work slot
+	bodyBytes *semaphore.Weighted
+	busyWait  time.Duration
 
 	mu         sync.Mutex
 	srv        *http.Server
@@ -93,11 +110,26 @@ func New(cfg Config) (*Server, error) {
 		cfg.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Params.DefaultRPCPort))
 	}
 	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+		cfg.MaxBodyBytes = DefaultMaxBody(b.Params)
 	}
 	// Hex doubles a block; leave room for the JSON around it.
 	if need := int64(2*b.Params.MaxBlockSize + 4096); cfg.MaxBodyBytes < need {
 		return nil, fmt.Errorf("rpc: MaxBodyBytes %d cannot hold a maximum-size block in hex (%d bytes)", cfg.MaxBodyBytes, need)
+	}
+	if cfg.MaxBodyMemory == 0 {
+		cfg.MaxBodyMemory = 4 * cfg.MaxBodyBytes
+	}
+	if cfg.MaxBodyMemory < cfg.MaxBodyBytes {
+		return nil, fmt.Errorf("rpc: MaxBodyMemory %d is below MaxBodyBytes %d: a maximum-size body could never be read", cfg.MaxBodyMemory, cfg.MaxBodyBytes)
+	}
+	if cfg.MaxBodyReads <= 0 {
+		cfg.MaxBodyReads = DefaultMaxBodyReads
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.MinBodyRate <= 0 {
+		cfg.MinBodyRate = DefaultMinBodyRate
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = DefaultReadTimeout
@@ -123,8 +155,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, b: b, log: cfg.Logger.With("component", "rpc"),
-		sem:      make(chan struct{}, cfg.MaxConcurrent),
-		busyWait: defaultBusyWait,
+		sem:       make(chan struct{}, cfg.MaxConcurrent),
+		admission: make(chan struct{}, cfg.MaxBodyReads),
+		bodyBytes: semaphore.NewWeighted(cfg.MaxBodyMemory),
+		busyWait:  defaultBusyWait,
 	}
 	if cfg.User != "" {
 		s.setCredentials(cfg.User, cfg.Password)
@@ -239,22 +273,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, errorResponse(nil, newError(CodeInvalidRequest, "invalid request: use HTTP POST with a JSON-RPC 2.0 body")))
 		return
 	}
-	if !s.acquire(r.Context()) {
-		writeJSON(w, http.StatusServiceUnavailable, errorResponse(nil, newError(CodeInternal, "server busy: too many concurrent requests, retry later")))
+	// The body is read before a work slot is taken: a slow client then
+	// holds an admission slot and what it sent, never a work slot.
+	if !s.admit(r.Context()) {
+		refuse(w, busy("too many requests being read"))
+		return
+	}
+	admitted := true
+	defer func() {
+		if admitted {
+			<-s.admission
+		}
+	}()
+	body, release, berr := s.readBody(w, r)
+	defer release()
+	if berr != nil {
+		refuse(w, berr)
+		return
+	}
+	if !acquireSlot(r.Context(), s.sem, s.busyWait) {
+		refuse(w, busy("too many concurrent requests"))
 		return
 	}
 	defer func() { <-s.sem }()
+	<-s.admission
+	admitted = false
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, errorResponse(nil, newError(CodeInvalidRequest, "invalid request: body exceeds %d bytes", s.cfg.MaxBodyBytes)))
-			return
-		}
-		writeJSON(w, http.StatusBadRequest, errorResponse(nil, newError(CodeInvalidRequest, "invalid request: read body: %v", err)))
-		return
-	}
 	calls, batch, derr := decodeRequest(body)
 	if derr != nil {
 		writeJSON(w, http.StatusOK, errorResponse(nil, derr))
@@ -293,22 +337,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// acquire takes a request slot, waiting up to busyWait.
-func (s *Server) acquire(ctx context.Context) bool {
-	select {
-	case s.sem <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(s.busyWait)
-	defer t.Stop()
-	select {
-	case s.sem <- struct{}{}:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
+// refuse answers a request whose body was not (fully) read; the connection
+// is closed since unread body bytes may follow.
+func refuse(w http.ResponseWriter, e *bodyError) {
+	w.Header().Set("Connection", "close")
+	writeJSON(w, e.status, errorResponse(nil, e.err))
 }
 
 func (s *Server) authorized(r *http.Request) bool {

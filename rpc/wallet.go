@@ -15,35 +15,43 @@ const maxListTxs = 10000
 
 func (s *Server) walletMethods() []method {
 	return []method{
-		{name: "createwallet", params: []string{"passphrase"}, required: 1, fn: s.createWallet,
+		{name: "createwallet", params: []string{"passphrase"}, required: 1, fn: s.createWallet, errs: walletErrs(CodeInvalidParameter),
 			summary: "Create the node's wallet, encrypted with passphrase; it starts locked."},
 		{name: "walletpassphrase", params: []string{"passphrase", "timeout"}, required: 2, fn: s.walletPassphrase,
+			errs:    walletErrs(CodeInvalidParameter, CodeWrongPassphrase),
 			summary: "Unlock the wallet for timeout seconds.",
 			detail:  fmt.Sprintf("timeout: 1 to %d seconds. Wrong passphrase: code -14.", int64(wallet.MaxUnlockDuration/time.Second))},
-		{name: "walletlock", fn: s.walletLock,
+		{name: "walletlock", fn: s.walletLock, errs: walletErrs(),
 			summary: "Lock the wallet now."},
-		{name: "getnewaddress", params: []string{"label"}, fn: s.getNewAddress,
+		{name: "getnewaddress", params: []string{"label"}, fn: s.getNewAddress, errs: walletErrs(CodeWalletLocked),
 			summary: "A fresh receiving address (works while locked until the keypool runs out)."},
-		{name: "listaddresses", fn: s.listAddresses,
+		{name: "listaddresses", fn: s.listAddresses, errs: walletErrs(),
 			summary: "The wallet's addresses: [{address, label, imported, createdtime, balance, nonce}]."},
-		{name: "getbalance", fn: s.getBalance,
+		{name: "getbalance", fn: s.getBalance, errs: walletErrs(),
 			summary: "Wallet balance: {confirmed, pending}.",
 			detail: "confirmed: sum of the wallet accounts' balances at the tip. pending: confirmed minus the wallet's " +
 				"mempool spends (amount + fee) plus incoming mempool amounts."},
 		{name: "sendtoaddress", params: []string{"address", "amount", "fee"}, required: 2, fn: s.sendToAddress,
+			errs:    walletErrs(CodeInvalidParameter, CodeWalletLocked, CodeInsufficientFunds, CodeRejected, CodeMempoolRejected),
 			summary: "Send amount (base units) to address from one wallet address; returns the txid.",
 			detail: "fee: base units; default max(network minimum, median fee of the last 10 blocks, and the 75th " +
 				"percentile of the mempool when it holds more than half a block). Errors: -13 locked, -6 insufficient funds."},
-		{name: "listtransactions", params: []string{"count", "skip"}, fn: s.listTransactions,
+		{name: "listtransactions", params: []string{"count", "skip"}, fn: s.listTransactions, errs: walletErrs(CodeInvalidParameter),
 			summary: "Wallet transactions, newest first (mempool, then chain).",
 			detail: "count default 10, skip default 0. Entries: {txid, category (send, receive, generate), address, " +
 				"from, amount, fee, confirmations, blockhash, height, time}; amounts are positive, category gives the direction."},
 		{name: "importprivkey", params: []string{"privkey", "passphrase", "label"}, required: 2, fn: s.importPrivKey,
+			errs:    walletErrs(CodeWrongPassphrase),
 			summary: "Add a private key (64 hex characters) to the wallet; returns its address."},
 		{name: "dumpprivkey", params: []string{"address", "passphrase"}, required: 2, fn: s.dumpPrivKey,
+			errs:    walletErrs(CodeWrongPassphrase),
 			summary: "The private key of a wallet address, as 64 hex characters."},
 	}
 }
+
+// walletErrs lists a wallet method's codes: every one can find no wallet
+// or fail in the wallet, besides its own.
+func walletErrs(own ...int) []int { return append(own, CodeNoWallet, CodeWallet) }
 
 // wallet returns the loaded wallet or the error that says how to get one.
 func (s *Server) wallet() (Wallet, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/google/renameio/v2"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -21,8 +22,9 @@ const FileName = "wallet.json"
 // fileVersion is the keystore format this release reads and writes.
 const fileVersion = 1
 
-// tempPrefix names in-progress writes; any found on Open are crash leftovers.
-const tempPrefix = FileName + ".tmp-"
+// tempPrefix names in-progress writes (renameio's "."+name+random); any
+// found on Open are crash leftovers.
+const tempPrefix = "." + FileName
 
 // fileV1 is the on-disk keystore. Only ciphertexts, salts and metadata are
 // stored in clear.
@@ -146,45 +148,38 @@ func decodeState(path string, b []byte, p *consensus.Params) (*state, error) {
 	return st, nil
 }
 
-// writeFileAtomic replaces dir/FileName with data: temp file in the same
-// directory, fsync, rename (or link when noClobber), fsync the directory.
-// A crash at any point leaves the old file or the new one, never a mix.
-func writeFileAtomic(dir string, data []byte, noClobber bool) (err error) {
-	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+// writeFileAtomic replaces dir/FileName with data (renameio: temp file in
+// the same directory, fsync, rename, fsync of the directory), or with
+// noClobber creates it only if absent (a hard link of the synced temp file,
+// which fails if the name exists, so two concurrent creates cannot
+// overwrite each other). A crash at any point leaves the old file or the
+// new one, never a mix.
+func writeFileAtomic(dir string, data []byte, noClobber bool) error {
+	final := filepath.Join(dir, FileName)
+	t, err := renameio.TempFile(dir, final)
 	if err != nil {
 		return fmt.Errorf("write wallet: %w", err)
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
+	defer t.Cleanup()
+	if err := t.Chmod(0o600); err != nil {
 		return fmt.Errorf("write wallet: %w", err)
 	}
-	if _, err = tmp.Write(data); err != nil {
+	if _, err := t.Write(data); err != nil {
 		return fmt.Errorf("write wallet: %w", err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write wallet: fsync: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write wallet: %w", err)
-	}
-	final := filepath.Join(dir, FileName)
-	if noClobber {
-		// link fails if final exists, so two concurrent creates cannot
-		// overwrite each other.
-		if err = os.Link(tmpName, final); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s: %w", final, ErrWalletExists)
-			}
+	if !noClobber {
+		if err := t.CloseAtomicallyReplace(); err != nil {
 			return fmt.Errorf("write wallet: %w", err)
 		}
-		os.Remove(tmpName)
-	} else if err = os.Rename(tmpName, final); err != nil {
+		return syncDir(dir)
+	}
+	if err := t.Sync(); err != nil {
+		return fmt.Errorf("write wallet: fsync: %w", err)
+	}
+	if err := os.Link(t.Name(), final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s: %w", final, ErrWalletExists)
+		}
 		return fmt.Errorf("write wallet: %w", err)
 	}
 	return syncDir(dir)
