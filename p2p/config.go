@@ -53,6 +53,9 @@ type Config struct {
 	// defaultPresyncKeep and defaultCommitEvery); tests lower them to
 	// cross the re-download path with short chains.
 	presyncKeep, presyncCommitEvery int
+	// uploadBurst and uploadRate size the per-address budget for
+	// unsolicited upload (defaults uploadBurstDefault, uploadRateDefault).
+	uploadBurst, uploadRate float64
 }
 
 // Defaults applied by New.
@@ -114,6 +117,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.headersBatch <= 0 || c.headersBatch > wire.MaxHeadersPerRequest {
 		c.headersBatch = wire.MaxHeadersPerRequest
+	}
+	if c.uploadBurst <= 0 {
+		c.uploadBurst = uploadBurstDefault
+	}
+	if c.uploadRate <= 0 {
+		c.uploadRate = uploadRateDefault
 	}
 	if c.presyncKeep <= 0 {
 		c.presyncKeep = defaultPresyncKeep

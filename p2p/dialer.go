@@ -36,6 +36,9 @@ type dialTarget struct {
 	fails   int
 	next    time.Time
 	dialing bool
+	// gone: the peer disconnected while a dial was in flight; a failed
+	// dial then drops the target instead of scheduling another.
+	gone bool
 }
 
 // dialer keeps static peers connected and tries discovered ones.
@@ -97,7 +100,12 @@ func (d *dialer) remove(p peer.ID) {
 func (d *dialer) forget(p peer.ID) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if t, ok := d.targets[p]; ok && !t.static && !t.dialing {
+	t, ok := d.targets[p]
+	switch {
+	case !ok || t.static:
+	case t.dialing:
+		t.gone = true
+	default:
 		delete(d.targets, p)
 	}
 }
@@ -164,8 +172,12 @@ func (d *dialer) dial(ai peer.AddrInfo) {
 	}
 	t.dialing = false
 	if err == nil {
-		t.fails = 0
+		t.fails, t.gone = 0, false
 		t.next = time.Time{}
+		return
+	}
+	if t.gone {
+		delete(d.targets, ai.ID)
 		return
 	}
 	t.fails++

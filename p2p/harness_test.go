@@ -40,6 +40,9 @@ type hostile struct {
 
 	headerReqs atomic.Int64 // getheaders requests answered
 	blockReqs  atomic.Int64 // blocks requested from it
+	invs       atomic.Int64 // tx inventories received
+	invBytes   atomic.Int64 // bytes of inventories and txs received for them
+	invTxs     atomic.Int64 // txs received for inventories
 }
 
 // nextLoopback hands each hostile host its own 127.0.0.x address, so bans
@@ -73,6 +76,7 @@ func newHostile(t *testing.T, p *consensus.Params, ip string, st *wire.Status) *
 	h.SetStreamHandler(protocol.ID(wire.StatusProtocol), hp.handleStatus)
 	h.SetStreamHandler(protocol.ID(wire.HeadersProtocol), hp.handleHeaders)
 	h.SetStreamHandler(protocol.ID(wire.BlocksProtocol), hp.handleBlocks)
+	h.SetStreamHandler(protocol.ID(wire.TxInvProtocol), hp.handleTxInv)
 	ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithNoAuthor(), pubsub.WithMessageIdFn(messageID))
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +200,35 @@ func (hp *hostile) handleBlocks(s network.Stream) {
 		}
 		if err := wire.WriteFrame(s, raw, 5*time.Second); err != nil {
 			return
+		}
+	}
+}
+
+// handleTxInv asks for every tx offered (as a peer draining our upload
+// would) and counts what arrives.
+func (hp *hostile) handleTxInv(s network.Stream) {
+	defer s.Close()
+	b, err := wire.ReadFrame(s, wire.MaxIDsSize, 5*time.Second)
+	if err != nil {
+		return
+	}
+	ids, err := wire.DecodeIDs(b, wire.MaxInvIDs)
+	if err != nil {
+		return
+	}
+	hp.invs.Add(1)
+	hp.invBytes.Add(int64(len(b)))
+	if err := wire.WriteFrame(s, wire.EncodeIDs(ids), 5*time.Second); err != nil {
+		return
+	}
+	for range ids {
+		raw, err := wire.ReadFrame(s, consensus.MaxTxSize, 5*time.Second)
+		if err != nil {
+			return
+		}
+		hp.invBytes.Add(int64(len(raw)))
+		if len(raw) > 0 {
+			hp.invTxs.Add(1)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/holiman/uint256"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 func blocksOf(bs []*chaintest.Block) []*consensus.Block {
@@ -222,6 +223,99 @@ func TestHostileClockSkewNotPenalised(t *testing.T) {
 	for _, b := range skewed {
 		if victim.chain.HaveBlock(b.Hash) {
 			t.Fatalf("victim stored %s, timestamped past its future bound", b.Name)
+		}
+	}
+}
+
+// Reconnecting with fresh peer IDs from one address does not multiply what
+// the victim uploads unasked: mempool inventories and the txs sent for them
+// come out of one budget per address, while a peer on another address has a
+// budget of its own.
+func TestHostileReconnectDoesNotAmplifyUpload(t *testing.T) {
+	gen := chaintest.MustNew(chaintest.Options{Name: "p2pamplify", Keys: 20})
+	const burst = 20 << 10 // about half the pool with its inventory
+	victim := newNode(t, gen.Params, "victim", "", func(cfg *Config) { cfg.uploadBurst, cfg.uploadRate = burst, 100 })
+	total := 0
+	for _, k := range gen.Keys {
+		for nonce := uint64(0); nonce < 10; nonce++ {
+			if _, err := victim.pool.Add(gen.Tx(k, nonce, gen.Keys[0].Addr, 1000, gen.Params.MinTxFee, nil)); err != nil {
+				t.Fatal(err)
+			}
+			total++
+		}
+	}
+	ip := freshLoopback()
+	start := time.Now()
+	var got, bytes, first int64
+	for i := 0; i < 5; i++ {
+		hp := newHostile(t, gen.Params, ip, nil)
+		throttled := victim.node.Stats().UploadThrottled
+		if err := hp.connect(t, victim); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "victim announced or was throttled", func() bool {
+			return hp.invs.Load() > 0 || victim.node.Stats().UploadThrottled > throttled
+		})
+		time.Sleep(200 * time.Millisecond) // let the txs asked for arrive
+		got += hp.invTxs.Load()
+		bytes += hp.invBytes.Load()
+		if i == 0 {
+			first = hp.invTxs.Load()
+		}
+		hp.host.Close()
+	}
+	allowed := int64(burst) + int64(100*time.Since(start).Seconds()) + 4096 // frames and rounding
+	t.Logf("5 reconnects received %d txs, %d bytes; budget allowed %d; pool %d txs", got, bytes, allowed, total)
+	if bytes > allowed {
+		t.Fatalf("upload to one address %d bytes, budget %d", bytes, allowed)
+	}
+	if first == 0 {
+		t.Fatal("the first identity got nothing: the announce did not run")
+	}
+	if got >= int64(total) {
+		t.Fatalf("fresh identities drained %d txs, more than one pool's worth", got)
+	}
+	if victim.node.Stats().UploadThrottled == 0 {
+		t.Fatal("budget never throttled")
+	}
+	// A node on another address has its own budget: it gets what the
+	// first identity got, however much the others drained.
+	other := newNode(t, gen.Params, "other", "")
+	connect(t, other, victim)
+	waitFor(t, 20*time.Second, "other node got its share", func() bool { return int64(other.pool.Count()) >= first })
+}
+
+// Per-connection state is freed when peers leave: after twelve hostile
+// peers connect, complete the handshake and vanish, the victim's peer
+// table, gossip mesh view and dial targets hold nothing of them.
+func TestHostilePeerStateFreedOnDisconnect(t *testing.T) {
+	gen := chaintest.MustNew(chaintest.Options{Name: "p2pfree", Keys: 1})
+	victim := newNode(t, gen.Params, "victim", "")
+	var hs []*hostile
+	for i := 0; i < 12; i++ {
+		hp := newHostile(t, gen.Params, "", nil)
+		if err := hp.connect(t, victim); err != nil {
+			t.Fatal(err)
+		}
+		victim.node.dialer.add(peer.AddrInfo{ID: hp.host.ID(), Addrs: hp.host.Addrs()}, false)
+		hs = append(hs, hp)
+	}
+	waitFor(t, 15*time.Second, "all handshakes", func() bool { return len(victim.node.table.Ready()) == len(hs) })
+	for _, hp := range hs {
+		hp.host.Close()
+	}
+	waitFor(t, 15*time.Second, "peer table emptied", func() bool { return victim.node.table.Len() == 0 })
+	victim.node.dialer.mu.Lock()
+	targets := len(victim.node.dialer.targets)
+	victim.node.dialer.mu.Unlock()
+	if targets != 0 {
+		t.Fatalf("%d discovered dial targets kept after their peers left", targets)
+	}
+	victim.node.tracer.mu.Lock()
+	defer victim.node.tracer.mu.Unlock()
+	for topic, m := range victim.node.tracer.mesh {
+		if len(m) != 0 {
+			t.Fatalf("mesh view of %s still holds %d departed peers", topic, len(m))
 		}
 	}
 }

@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		ctx: ctx, cancel: cancel,
 		host: h, gater: g, bans: bans, bw: bw,
 		table: peers.NewTable(), pen: peers.NewPenalties(nil), backoff: peers.NewBackoff(nil),
-		budget: peers.NewBudget(uploadPerSecond, uploadBurst, nil), stats: newCounters(),
+		budget: peers.NewBudget(cfg.uploadRate, cfg.uploadBurst, nil), stats: newCounters(),
 		scores:         map[peer.ID]float64{},
 		txTopicName:    wire.TxTopic(cfg.Params),
 		blockTopicName: wire.BlockTopic(cfg.Params),

@@ -23,8 +23,8 @@ const (
 	// Unsolicited upload (inventories and the txs fetched from them) per
 	// remote IP: a burst covers a full inventory and its txs, the refill
 	// keeps a host reconnecting with fresh peer IDs to a trickle.
-	uploadBurst     = 8 << 20
-	uploadPerSecond = 64 << 10
+	uploadBurstDefault = 8 << 20
+	uploadRateDefault  = 64 << 10
 	// invTemplateBytes bounds the size of the txs an inventory offers.
 	invTemplateBytes = 64 << 20
 )
