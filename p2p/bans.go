@@ -95,16 +95,22 @@ func (n *Node) ban(p peer.ID, reason string) {
 	}
 	until := time.Now().Add(n.cfg.BanDuration)
 	n.bans.BanPeer(p, until, reason)
-	var addrs []string
+	var ips []netip.Addr
 	for _, c := range n.host.Network().ConnsToPeer(p) {
 		if ip, ok := peers.IPOf(c.RemoteMultiaddr()); ok {
-			n.bans.BanNet(hostPrefix(ip), until, "address of "+p.String()+": "+reason)
-			addrs = append(addrs, ip.String())
+			ips = append(ips, ip)
 		}
 	}
-	if e, ok := n.table.Get(p); ok && e.IP.IsValid() && len(addrs) == 0 {
-		n.bans.BanNet(hostPrefix(e.IP), until, "address of "+p.String()+": "+reason)
-		addrs = append(addrs, e.IP.String())
+	if e, ok := n.table.Get(p); ok && e.IP.IsValid() && len(ips) == 0 {
+		ips = append(ips, e.IP)
+	}
+	var addrs []string
+	for _, ip := range ips {
+		if sharedLocal(ip) {
+			continue
+		}
+		n.bans.BanNet(hostPrefix(ip), until, "address of "+p.String()+": "+reason)
+		addrs = append(addrs, ip.String())
 	}
 	n.stats.bans.Add(1)
 	n.log.Warn("banned peer", "peer", p, "addrs", addrs, "until", until.Format(time.RFC3339), "reason", reason)
@@ -144,3 +150,13 @@ func connIP(c []network.Conn) (ip netip.Addr, ok bool) {
 
 // hostPrefix is the single-address prefix of ip.
 func hostPrefix(ip netip.Addr) netip.Prefix { return netip.PrefixFrom(ip, ip.BitLen()) }
+
+// sharedLocal reports whether ip is the address every local process
+// connects from (127.0.0.1, ::1). Like Bitcoin Core, which never punishes
+// local peers by address, automatic bans leave it alone: a local test
+// network of real processes all shares it, and one faulty node must not
+// cut a node off from the rest. Other loopback addresses are banned like
+// any address; an operator can still ban 127.0.0.1 with setban.
+func sharedLocal(ip netip.Addr) bool {
+	return ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || ip == netip.IPv6Loopback()
+}

@@ -319,3 +319,28 @@ func TestHostilePeerStateFreedOnDisconnect(t *testing.T) {
 		}
 	}
 }
+
+// Automatic bans never ban the shared local address 127.0.0.1 (as Bitcoin
+// Core never punishes local peers by address): a faulty node of a local
+// test network is banned by ID without cutting off its neighbours.
+func TestAutomaticBanSparesSharedLocalAddress(t *testing.T) {
+	gen := chaintest.MustNew(chaintest.Options{Name: "p2plocalban", Keys: 1})
+	victim := newNode(t, gen.Params, "victim", "")
+	bad := newNode(t, gen.Params, "bad", "")
+	good := newNode(t, gen.Params, "good", "")
+	connect(t, bad, victim)
+	connect(t, good, victim)
+	victim.node.penalize(bad.node.host.ID(), 1000, "test: misbehaved")
+	waitFor(t, 10*time.Second, "bad banned and dropped", func() bool {
+		return banned(victim, bad.node.host.ID()) && !victim.ready(bad)
+	})
+	if _, hit := victim.node.bans.Addr(netip.MustParseAddr("127.0.0.1")); hit {
+		t.Fatal("automatic ban covered 127.0.0.1")
+	}
+	if bs := victim.node.Banned(); len(bs) != 1 || bs[0].ID != bad.node.ID() {
+		t.Fatalf("Banned() = %v, want only bad's ID", bs)
+	}
+	if !victim.ready(good) {
+		t.Fatal("the good neighbour was cut off")
+	}
+}
