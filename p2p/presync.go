@@ -27,6 +27,9 @@ const (
 	defaultPresyncKeep = 4 * 2000
 	defaultCommitEvery = 1000
 	maxHeadersPerStore = 2000 // chain.MaxHeadersPerCall
+	// maxCommits caps the commitments of one walk (a branch of 10^8
+	// headers at the default sampling), on top of the length bound below.
+	maxCommits = 100_000
 )
 
 // presync is one peer's branch being walked.
@@ -37,6 +40,11 @@ type presync struct {
 	fork    consensus.Hash
 	forkAt  uint64
 	count   int // headers walked
+	// maxLen bounds the branch: the median-time rule makes timestamps
+	// advance at least a second every 6 headers, and none may pass our
+	// clock's future bound, so a longer branch cannot be valid (Core's
+	// bound on pre-sync commitments).
+	maxLen uint64
 
 	worthy bool
 	// buf holds the first headers while the branch is not yet worthy;
@@ -77,6 +85,8 @@ func (ps *presync) add(hs []consensus.Header) (ready []consensus.Header, first u
 		}
 		ps.st, ps.started = st, true
 		ps.fork, ps.forkAt = st.Hash, st.Height
+		span := time.Now().Unix() + n.params.MaxFutureBlockTime - st.Timestamp
+		ps.maxLen = 6*uint64(max(span, 0)) + 6*consensus.MedianTimeBlocks
 	}
 	if hs[0].PrevHash != ps.st.Hash {
 		return nil, 0, fmt.Errorf("%w: batch does not continue the previous one", peers.ErrNotConnecting)
@@ -89,6 +99,10 @@ func (ps *presync) add(hs []consensus.Header) (ready []consensus.Header, first u
 			return ready, first, fmt.Errorf("header %d at height %d: %w", i, ps.st.Height+1, err)
 		}
 		ps.count++
+		if !ps.worthy && (ps.st.Height-ps.forkAt > ps.maxLen || len(ps.commits) > maxCommits) {
+			return ready, first, fmt.Errorf("%w: branch longer than any valid chain since the fork point (%d headers)",
+				peers.ErrLiedWork, ps.st.Height-ps.forkAt)
+		}
 		if ps.worthy {
 			ready = append(ready, hs[i])
 			continue
