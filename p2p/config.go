@@ -13,9 +13,9 @@ import (
 // values of the other fields select the documented defaults.
 type Config struct {
 	Params *consensus.Params
-	// DataDir holds p2p.key (the persistent identity) and peers.json (peers
-	// that completed a handshake). Empty means an ephemeral identity and no
-	// peer file.
+	// DataDir holds p2p.key (the persistent identity), peers.json (peers
+	// that completed a handshake) and bans.json (active bans). Empty means
+	// an ephemeral identity and neither file.
 	DataDir string
 	// Listen multiaddrs; default DefaultListen(Params).
 	Listen []string

@@ -41,7 +41,10 @@ func (n *Node) announceMempool(p peer.ID) {
 	if len(txs) == 0 {
 		return
 	}
-	ip, _ := connIP(n.host.Network().ConnsToPeer(p))
+	ip, ok := connIP(n.host.Network().ConnsToPeer(p))
+	if !ok {
+		return // gone already (or no IP to charge: nothing unasked goes out)
+	}
 	// The inventory itself is charged too: 32 bytes per id.
 	affordable := int(n.budget.Take(ip, float64(32*len(txs)))) / 32
 	if affordable < len(txs) {
