@@ -183,7 +183,8 @@ func TestPresyncRedownload(t *testing.T) {
 		cfg.presyncKeep, cfg.presyncCommitEvery, cfg.headersBatch = 150, 64, 100
 	})
 	connect(t, victim, src)
-	waitFor(t, 60*time.Second, "victim synced through a re-download", func() bool { return sameTip(src, victim) })
+	// One session does it: no failure, no backoff wait.
+	waitFor(t, 20*time.Second, "victim synced through a re-download", func() bool { return sameTip(src, victim) })
 	s := victim.node.Stats()
 	t.Logf("headers fetched %d, stored %d, max held %d, overflows %d", s.HeadersFetched, s.HeadersStored, s.PresyncMaxHeld, s.PresyncOverflows)
 	if s.PresyncOverflows == 0 || s.PresyncMaxHeld > 150 {
@@ -191,6 +192,9 @@ func TestPresyncRedownload(t *testing.T) {
 	}
 	if s.HeadersStored != 450 || s.HeadersFetched < 450+400 {
 		t.Fatalf("stored %d headers (want 450), fetched %d (want the first 400 twice)", s.HeadersStored, s.HeadersFetched)
+	}
+	if p := victim.node.pen.Get(src.node.host.ID()); p != 0 {
+		t.Fatalf("honest source penalised %.1f", p)
 	}
 	if digest(t, victim) != gen.Digest("r450") {
 		t.Fatal("state differs after re-download sync")

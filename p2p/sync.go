@@ -128,13 +128,16 @@ func (n *Node) syncFrom(sp peers.Candidate) error {
 			n.judge(sp.ID, peers.KindHeader, werr, "sync headers")
 			return werr
 		}
-		if ps.redownload {
+		redownloaded := ps.redownload
+		if redownloaded {
 			ps.redownload = false
 			if err := n.redownloadFrom(sp, ps); err != nil {
 				return err
 			}
 		}
-		if len(hs) < n.cfg.headersBatch {
+		// A short batch ends the branch, unless the walk stopped inside
+		// it to re-download: the rest of it is still to come.
+		if len(hs) < n.cfg.headersBatch && !redownloaded {
 			break
 		}
 		// Lead with the branch's last header: it may not be our main chain
