@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/metrics"
-	"github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
@@ -25,7 +27,7 @@ const connGrace = time.Minute
 // the handlers are in place). Everything that would reach beyond the
 // configured peers is off: relays, NAT port mapping, hole punching, AutoNAT
 // probes and observed-address discovery.
-func newHost(cfg *Config, key crypto.PrivKey, g *gater, bw *metrics.BandwidthCounter) (host.Host, error) {
+func newHost(cfg *Config, key crypto.PrivKey, g *peers.Gater, bw *metrics.BandwidthCounter) (host.Host, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
@@ -55,7 +57,7 @@ func newHost(cfg *Config, key crypto.PrivKey, g *gater, bw *metrics.BandwidthCou
 		// Several nodes share a process in tests; the global Prometheus
 		// registry would collide.
 		libp2p.DisableMetrics(),
-		libp2p.UserAgent(fmt.Sprintf("cairn/%d", ProtocolVersion)),
+		libp2p.UserAgent(fmt.Sprintf("cairn/%d", wire.ProtocolVersion)),
 	)
 	if err != nil {
 		_ = rm.Close()
