@@ -133,13 +133,14 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// DefaultListen is where a node listens unless told otherwise: on the main
-// network every interface (IPv4 and IPv6, TCP and QUIC), as bitcoind does,
-// since a public node must be reachable; on test, regtest and custom
-// networks loopback only, so a test network never leaves the machine.
+// DefaultListen is where a node listens unless told otherwise: on the public
+// networks (main and test) every interface (IPv4 and IPv6, TCP and QUIC), as
+// bitcoind does, since a public node must be reachable; on regtest and
+// custom (local testnet) networks loopback only, so they never leave the
+// machine.
 func DefaultListen(p *consensus.Params) []string {
 	port := p.DefaultP2PPort
-	if p.Name == "main" {
+	if p.Name == "main" || p.Name == "test" {
 		return []string{
 			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", port),
 			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", port),

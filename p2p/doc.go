@@ -60,8 +60,8 @@
 // Below Config.ScoreThreshold a peer is disconnected and banned for
 // Config.BanDuration, by peer ID and by the IP it connected from.
 //
-// Networking defaults: the main network listens on all interfaces (as
-// bitcoind), every other network on loopback; the DHT only contacts
+// Networking defaults: the public networks (main, test) listen on all
+// interfaces (as bitcoind), regtest and custom networks on loopback; the DHT only contacts
 // Config.Bootstrap peers, mDNS runs only when Config.MDNS is set, and
 // relays, NAT port mapping, hole punching and AutoNAT probing are off.
 package p2p

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cairn-chain/cairn/p2p/internal/atomicfile"
+	"github.com/google/renameio/v2"
 	"github.com/libp2p/go-libp2p/core/crypto"
 )
 
@@ -55,7 +55,7 @@ func loadIdentity(dir string, log *slog.Logger) (crypto.PrivKey, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("p2p: create data dir: %w", err)
 	}
-	if err := atomicfile.WriteFile(path, raw, 0o600); err != nil {
+	if err := renameio.WriteFile(path, raw, 0o600); err != nil {
 		return nil, fmt.Errorf("p2p: write identity key: %w", err)
 	}
 	log.Info("created p2p identity", "path", path)

@@ -47,7 +47,11 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	if got := DefaultListen(main); len(got) != len(want) || !want[got[0]] || !want[got[1]] || !want[got[2]] || !want[got[3]] {
 		t.Fatalf("main default listen %v", got)
 	}
-	for _, name := range []string{"test", "regtest"} {
+	test, _ := consensus.ParamsByName("test")
+	if got := DefaultListen(test); len(got) != 4 || got[0] != "/ip4/0.0.0.0/tcp/19633" {
+		t.Fatalf("test default listen %v", got)
+	}
+	for _, name := range []string{"regtest"} {
 		p, err := consensus.ParamsByName(name)
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/google/renameio/v2"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/google/renameio/v2"
 )
 
 // FileName is the keystore's name inside Config.Dir.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cairn-chain/cairn/p2p/internal/atomicfile"
+	"github.com/google/renameio/v2"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
@@ -320,7 +320,7 @@ func (b *BanList) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteFile(b.path, raw, 0o600); err != nil {
+	if err := renameio.WriteFile(b.path, raw, 0o600); err != nil {
 		b.mu.Lock()
 		b.dirty = true
 		b.mu.Unlock()

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cairn-chain/cairn/p2p/internal/atomicfile"
+	"github.com/google/renameio/v2"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -136,7 +136,7 @@ func (s *Store) Save() error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(s.path, raw, 0o600)
+	return renameio.WriteFile(s.path, raw, 0o600)
 }
 
 // pruneLocked keeps the peersFileLimit most recently seen records, so the
