@@ -53,18 +53,6 @@ func (n *node) invalid() bool { return n.status&(statusInvalid|statusInvalidAnce
 
 func (n *node) haveData() bool { return n.status&statusHeaderOnly == 0 }
 
-// ancestor returns n's ancestor at height h (or nil). It walks parent
-// pointers: use Chain.mainAt for the main chain.
-func (n *node) ancestor(h uint64) *node {
-	for n != nil && n.height > h {
-		n = n.parent
-	}
-	if n == nil || n.height != h {
-		return nil
-	}
-	return n
-}
-
 // timestamps returns the timestamps of n and up to 10 ancestors, oldest first.
 func (n *node) timestamps() []int64 {
 	ts := make([]int64, consensus.MedianTimeBlocks)
@@ -168,10 +156,3 @@ func (v *chainView) at(h uint64) *node {
 
 // contains reports whether n is on the main chain.
 func (v *chainView) contains(n *node) bool { return n != nil && v.at(n.height) == n }
-
-func (v *chainView) tip() *node {
-	if len(v.nodes) == 0 {
-		return nil
-	}
-	return v.nodes[len(v.nodes)-1]
-}

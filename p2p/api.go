@@ -13,11 +13,17 @@ type ChainAPI interface {
 	Tip() chain.BlockInfo
 	BlockInfo(h consensus.Hash) (chain.BlockInfo, error)
 	HaveBlock(h consensus.Hash) bool
-	OrphanRoot(h consensus.Hash) consensus.Hash
 	Locator() []consensus.Hash
 	HeadersAfter(locator []consensus.Hash, max int) []consensus.Header
 	BlockRaw(h consensus.Hash) ([]byte, error)
 	Subscribe(fn func(chain.Event)) (unsubscribe func())
+
+	// Headers-first sync: the validation state at a stored header (the
+	// start of a pre-sync walk) and the door through which a branch's
+	// headers are stored once it carries more work than the tip.
+	HeaderState(h consensus.Hash) (consensus.HeaderChainState, error)
+	ProcessHeaders(hs []consensus.Header) (chain.BlockInfo, error)
+	HaveHeader(h consensus.Hash) bool
 }
 
 // MempoolAPI is what p2p needs from the transaction pool; *mempool.Pool
@@ -26,5 +32,7 @@ type ChainAPI interface {
 type MempoolAPI interface {
 	Add(tx *consensus.Tx) (consensus.Hash, error)
 	Has(id consensus.Hash) bool
-	Txs() []*consensus.Tx
+	// Template returns up to maxTxs executable txs, best fee first, each
+	// sender's in nonce order: what we announce to a new peer.
+	Template(maxTxs, maxBytes int) []*consensus.Tx
 }

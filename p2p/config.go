@@ -6,17 +6,18 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p/wire"
 )
 
 // Config configures a Node. Params, Chain and Mempool are required; zero
 // values of the other fields select the documented defaults.
 type Config struct {
 	Params *consensus.Params
-	// DataDir holds p2p.key (the persistent identity) and peers.json (peers
-	// that completed a handshake). Empty means an ephemeral identity and no
-	// peer file.
+	// DataDir holds p2p.key (the persistent identity), peers.json (peers
+	// that completed a handshake) and bans.json (active bans). Empty means
+	// an ephemeral identity and neither file.
 	DataDir string
-	// Listen multiaddrs; default loopback TCP and QUIC on Params.DefaultP2PPort.
+	// Listen multiaddrs; default DefaultListen(Params).
 	Listen []string
 	// Peers are static peers (full multiaddrs with /p2p/<id>), kept connected
 	// with exponential backoff.
@@ -45,9 +46,16 @@ type Config struct {
 	StatusInterval time.Duration
 
 	// headersBatch is how many headers sync asks for at once (default and
-	// maximum MaxHeadersPerRequest); tests lower it to cross batch
+	// maximum wire.MaxHeadersPerRequest); tests lower it to cross batch
 	// boundaries with short chains.
 	headersBatch int
+	// presyncKeep and presyncCommitEvery size header pre-sync (defaults
+	// defaultPresyncKeep and defaultCommitEvery); tests lower them to
+	// cross the re-download path with short chains.
+	presyncKeep, presyncCommitEvery int
+	// uploadBurst and uploadRate size the per-address budget for
+	// unsolicited upload (defaults uploadBurstDefault, uploadRateDefault).
+	uploadBurst, uploadRate float64
 }
 
 // Defaults applied by New.
@@ -75,11 +83,7 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if len(c.Listen) == 0 {
-		port := c.Params.DefaultP2PPort
-		c.Listen = []string{
-			fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port),
-			fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port),
-		}
+		c.Listen = DefaultListen(c.Params)
 	}
 	if c.LowWater <= 0 {
 		c.LowWater = DefaultLowWater
@@ -102,8 +106,8 @@ func (c *Config) setDefaults() error {
 	if c.SyncWindow <= 0 {
 		c.SyncWindow = DefaultSyncWindow
 	}
-	if c.SyncWindow < MaxBlocksPerRequest {
-		c.SyncWindow = MaxBlocksPerRequest
+	if c.SyncWindow < wire.MaxBlocksPerRequest {
+		c.SyncWindow = wire.MaxBlocksPerRequest
 	}
 	if c.PeerTimeout <= 0 {
 		c.PeerTimeout = DefaultPeerTimeout
@@ -111,8 +115,41 @@ func (c *Config) setDefaults() error {
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = DefaultStatusInterval
 	}
-	if c.headersBatch <= 0 || c.headersBatch > MaxHeadersPerRequest {
-		c.headersBatch = MaxHeadersPerRequest
+	if c.headersBatch <= 0 || c.headersBatch > wire.MaxHeadersPerRequest {
+		c.headersBatch = wire.MaxHeadersPerRequest
+	}
+	if c.uploadBurst <= 0 {
+		c.uploadBurst = uploadBurstDefault
+	}
+	if c.uploadRate <= 0 {
+		c.uploadRate = uploadRateDefault
+	}
+	if c.presyncKeep <= 0 {
+		c.presyncKeep = defaultPresyncKeep
+	}
+	if c.presyncCommitEvery <= 0 {
+		c.presyncCommitEvery = defaultCommitEvery
 	}
 	return nil
+}
+
+// DefaultListen is where a node listens unless told otherwise: on the public
+// networks (main and test) every interface (IPv4 and IPv6, TCP and QUIC), as
+// bitcoind does, since a public node must be reachable; on regtest and
+// custom (local testnet) networks loopback only, so they never leave the
+// machine.
+func DefaultListen(p *consensus.Params) []string {
+	port := p.DefaultP2PPort
+	if p.Name == "main" || p.Name == "test" {
+		return []string{
+			fmt.Sprintf("/ip4/0.0.0.0/tcp/%d", port),
+			fmt.Sprintf("/ip4/0.0.0.0/udp/%d/quic-v1", port),
+			fmt.Sprintf("/ip6/::/tcp/%d", port),
+			fmt.Sprintf("/ip6/::/udp/%d/quic-v1", port),
+		}
+	}
+	return []string{
+		fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port),
+		fmt.Sprintf("/ip4/127.0.0.1/udp/%d/quic-v1", port),
+	}
 }

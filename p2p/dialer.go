@@ -23,6 +23,11 @@ const (
 	// droppedFor: after DisconnectNode, discovery (DHT, mDNS, peer file)
 	// may not re-add the peer for this long; only an explicit AddNode can.
 	droppedFor = 10 * time.Minute
+	// maxSoftTargets bounds discovered (non-static) dial targets, and
+	// maxDropped the operator's disconnect list: discovery cannot grow
+	// either without limit.
+	maxSoftTargets = 1024
+	maxDropped     = 4096
 )
 
 type dialTarget struct {
@@ -31,6 +36,9 @@ type dialTarget struct {
 	fails   int
 	next    time.Time
 	dialing bool
+	// gone: the peer disconnected while a dial was in flight; a failed
+	// dial then drops the target instead of scheduling another.
+	gone bool
 }
 
 // dialer keeps static peers connected and tries discovered ones.
@@ -60,6 +68,10 @@ func (d *dialer) add(ai peer.AddrInfo, static bool) {
 		delete(d.dropped, ai.ID)
 	}
 	t, ok := d.targets[ai.ID]
+	if !ok && !static && d.softCount() >= maxSoftTargets {
+		d.mu.Unlock()
+		return
+	}
 	if !ok {
 		t = &dialTarget{info: ai}
 		d.targets[ai.ID] = t
@@ -75,12 +87,38 @@ func (d *dialer) add(ai peer.AddrInfo, static bool) {
 func (d *dialer) remove(p peer.ID) {
 	d.mu.Lock()
 	delete(d.targets, p)
-	if len(d.dropped) >= maxRefused {
+	if len(d.dropped) >= maxDropped {
 		clear(d.dropped) // bounded; forgetting early only allows a redial
 	}
 	d.dropped[p] = time.Now()
 	d.mu.Unlock()
 	d.n.host.ConnManager().Unprotect(p, staticTag)
+}
+
+// forget drops a discovered peer that disconnected; static peers stay to
+// be redialled. Discovery re-adds peers it still finds.
+func (d *dialer) forget(p peer.ID) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.targets[p]
+	switch {
+	case !ok || t.static:
+	case t.dialing:
+		t.gone = true
+	default:
+		delete(d.targets, p)
+	}
+}
+
+// softCount is the number of non-static targets; d.mu is held.
+func (d *dialer) softCount() int {
+	c := 0
+	for _, t := range d.targets {
+		if !t.static {
+			c++
+		}
+	}
+	return c
 }
 
 // run dials due targets until the node stops.
@@ -106,7 +144,7 @@ func (d *dialer) dialDue() {
 		if t.dialing || now.Before(t.next) || net.Connectedness(id) == network.Connected {
 			continue
 		}
-		if !d.n.gater.allowed(id) {
+		if !d.n.gater.Allowed(id) {
 			continue
 		}
 		if !t.static && len(net.Peers()) >= d.n.cfg.LowWater {
@@ -134,8 +172,12 @@ func (d *dialer) dial(ai peer.AddrInfo) {
 	}
 	t.dialing = false
 	if err == nil {
-		t.fails = 0
+		t.fails, t.gone = 0, false
 		t.next = time.Time{}
+		return
+	}
+	if t.gone {
+		delete(d.targets, ai.ID)
 		return
 	}
 	t.fails++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cairn-chain/cairn/p2p/wire"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -22,7 +23,7 @@ const (
 	rendezvousFind  = 30 * time.Second
 )
 
-// startDiscovery starts the DHT (always, to serve others), rendezvous
+// startDiscovery starts the DHT (always, to serve others), wire.Rendezvous
 // lookups (only with bootstrap peers), mDNS (only if enabled) and the dials
 // to static, bootstrap and remembered peers.
 func (n *Node) startDiscovery() error {
@@ -38,7 +39,7 @@ func (n *Node) startDiscovery() error {
 	// public bootstrap nodes.
 	opts := []dht.Option{
 		dht.Mode(dht.ModeServer),
-		dht.ProtocolPrefix(protocol.ID(DHTPrefix(n.params))),
+		dht.ProtocolPrefix(protocol.ID(wire.DHTPrefix(n.params))),
 		dht.BootstrapPeers(boot...),
 	}
 	if len(boot) == 0 {
@@ -62,7 +63,7 @@ func (n *Node) startDiscovery() error {
 	for _, ai := range boot {
 		n.dialer.add(ai, false)
 	}
-	for _, ai := range n.store.load() {
+	for _, ai := range n.store.Load() {
 		if ai.ID != n.host.ID() {
 			n.dialer.add(ai, false)
 		}
@@ -71,7 +72,7 @@ func (n *Node) startDiscovery() error {
 		n.loop("rendezvous", n.rendezvousLoop)
 	}
 	if n.cfg.MDNS {
-		n.mdns = mdns.NewMdnsService(n.host, mdnsService(n.params), mdnsNotifee{n})
+		n.mdns = mdns.NewMdnsService(n.host, wire.MDNSService(n.params), mdnsNotifee{n})
 		if err := n.mdns.Start(); err != nil {
 			return fmt.Errorf("p2p: mdns: %w", err)
 		}
@@ -83,7 +84,7 @@ func (n *Node) startDiscovery() error {
 // the other nodes found there.
 func (n *Node) rendezvousLoop() {
 	rd := drouting.NewRoutingDiscovery(n.dht)
-	ns := rendezvous(n.params)
+	ns := wire.Rendezvous(n.params)
 	delay := rendezvousFirst
 	var readvertise time.Time
 	for {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
@@ -14,7 +15,7 @@ import (
 
 // Two nodes that only know a bootstrap node find each other through the
 // DHT and connect, and both advertise themselves under the network's
-// rendezvous key (looked up here from the bootstrap node).
+// wire.Rendezvous key (looked up here from the bootstrap node).
 func TestDHTDiscovery(t *testing.T) {
 	p := chaintest.MustNew(chaintest.Options{Name: "p2pdht", Keys: 1}).Params
 	boot := newNode(t, p, "boot", "")
@@ -30,7 +31,7 @@ func TestDHTDiscovery(t *testing.T) {
 	waitFor(t, 30*time.Second, "b and c advertised", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		ch, err := rd.FindPeers(ctx, rendezvous(p))
+		ch, err := rd.FindPeers(ctx, wire.Rendezvous(p))
 		if err != nil {
 			return false
 		}

@@ -59,13 +59,3 @@ func (e HandshakeError) Error() string { return "p2p: handshake: " + string(e.Re
 func (e HandshakeError) permanent() bool {
 	return e.Reason == ReasonGenesis || e.Reason == ReasonVersion
 }
-
-// protoError is a peer protocol violation (bad frame, bad data): the peer is
-// penalised for it.
-type protoError struct{ msg string }
-
-func (e protoError) Error() string { return "p2p: protocol violation: " + e.msg }
-
-func protoErrf(format string, args ...any) error {
-	return protoError{msg: fmt.Sprintf(format, args...)}
-}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
@@ -69,11 +71,11 @@ type fetchSession struct {
 
 // fetchBodies fetches and processes the blocks of hs (starting at height
 // first) that we do not already have.
-func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp syncPeer) error {
+func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp peers.Candidate) error {
 	ctx, cancel := context.WithCancel(n.ctx)
 	defer cancel()
 	s := &fetchSession{
-		n: n, ctx: ctx, headerPeer: sp.id,
+		n: n, ctx: ctx, headerPeer: sp.ID,
 		inflight: map[peer.ID]int{}, assigned: map[peer.ID]int{}, buffer: map[int]fetched{},
 	}
 	for i := range hs {
@@ -87,9 +89,9 @@ func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp syncPeer) err
 	if len(s.hashes) == 0 {
 		return nil
 	}
-	for i := 0; i < len(s.hashes); i += MaxBlocksPerRequest {
+	for i := 0; i < len(s.hashes); i += wire.MaxBlocksPerRequest {
 		j := &job{tried: map[peer.ID]bool{}}
-		for k := i; k < min(i+MaxBlocksPerRequest, len(s.hashes)); k++ {
+		for k := i; k < min(i+wire.MaxBlocksPerRequest, len(s.hashes)); k++ {
 			j.pos = append(j.pos, k)
 		}
 		s.pending = append(s.pending, j)
@@ -103,7 +105,7 @@ func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp syncPeer) err
 		defer close(procDone)
 		s.process()
 	})
-	err := s.run(sp.height)
+	err := s.run(sp.Height)
 	close(s.procIn)
 	if err != nil {
 		cancel() // the processor skips what is still queued
@@ -116,9 +118,12 @@ func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp syncPeer) err
 // is height order.
 func (s *fetchSession) process() {
 	pos := 0
+	var failed error // after a refused block its descendants are skipped
 	for f := range s.procIn {
 		var err error
-		if s.ctx.Err() != nil {
+		if failed != nil {
+			err = failed
+		} else if s.ctx.Err() != nil {
 			err = s.ctx.Err()
 		} else {
 			_, isOrphan, perr := s.n.chain.ProcessBlock(f.block)
@@ -131,6 +136,9 @@ func (s *fetchSession) process() {
 			default:
 				s.n.stats.blocksSynced.Add(1)
 			}
+		}
+		if err != nil && failed == nil {
+			failed = fmt.Errorf("p2p: skipped after an earlier block failed: %w", context.Canceled)
 		}
 		s.procOut <- procResult{pos: pos, from: f.from, err: err}
 		pos++
@@ -240,9 +248,9 @@ func (s *fetchSession) dispatch(window int) {
 // share of the window so several peers serve in parallel.
 func (s *fetchSession) pickPeer(j *job, window int) (peer.ID, bool) {
 	top := s.heights[j.pos[len(j.pos)-1]]
-	var able []syncPeer
-	for _, sp := range s.n.peers.ready() {
-		if sp.height >= top && !j.tried[sp.id] && s.n.gater.allowed(sp.id) {
+	var able []peers.Candidate
+	for _, sp := range s.n.table.Ready() {
+		if sp.Height >= top && !j.tried[sp.ID] && s.n.allowed(sp.ID) {
 			able = append(able, sp)
 		}
 	}
@@ -253,16 +261,16 @@ func (s *fetchSession) pickPeer(j *job, window int) (peer.ID, bool) {
 		}
 		return "", false
 	}
-	share := (window/MaxBlocksPerRequest + len(able) - 1) / len(able)
+	share := (window/wire.MaxBlocksPerRequest + len(able) - 1) / len(able)
 	share = max(share, 1)
 	sort.Slice(able, func(a, b int) bool {
-		pa, pb := able[a].id, able[b].id
+		pa, pb := able[a].ID, able[b].ID
 		if s.inflight[pa] != s.inflight[pb] {
 			return s.inflight[pa] < s.inflight[pb]
 		}
 		return s.assigned[pa] < s.assigned[pb]
 	})
-	if p := able[0].id; s.inflight[p] < share {
+	if p := able[0].ID; s.inflight[p] < share {
 		return p, true
 	}
 	return "", false
@@ -291,7 +299,7 @@ func (s *fetchSession) onResult(r fetchResult) error {
 		s.n.stats.served(r.peer, got)
 	}
 	if r.err != nil {
-		s.n.blame(r.peer, r.err)
+		s.n.judge(r.peer, peers.KindMessage, r.err, "blocks response")
 	}
 	if len(missing) == 0 {
 		return nil
@@ -310,15 +318,15 @@ func (s *fetchSession) onResult(r fetchResult) error {
 }
 
 // onInvalid handles a block the chain refused. Its hash matched a header
-// with valid proof of work, so the branch itself is bad: both the peer that
-// served the headers and the one that served the body advertised it.
+// with valid proof of work, so if the policy blames the block, the branch
+// itself is bad: both the peer that served the headers and the one that
+// served the body advertised it. Clock skew, storage trouble and the like
+// stop the session without blame.
 func (s *fetchSession) onInvalid(r procResult) error {
-	if consensus.CodeOf(r.err) != 0 {
-		reason := fmt.Sprintf("served invalid block at height %d: %v", s.heights[r.pos], r.err)
-		s.n.penalize(r.from, penaltyBadData, reason)
-		if s.headerPeer != r.from {
-			s.n.penalize(s.headerPeer, penaltyBadData, reason)
-		}
+	what := fmt.Sprintf("served block at height %d", s.heights[r.pos])
+	s.n.judge(r.from, peers.KindBlock, r.err, what)
+	if s.headerPeer != r.from {
+		s.n.judge(s.headerPeer, peers.KindBlock, r.err, "advertised "+what)
 	}
 	return fmt.Errorf("p2p: process block at height %d: %w", s.heights[r.pos], r.err)
 }
@@ -330,19 +338,19 @@ func (n *Node) requestBlocks(ctx context.Context, p peer.ID, hashes []consensus.
 	out := make([]*consensus.Block, len(hashes))
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PeerTimeout)
 	defer cancel()
-	s, err := n.host.NewStream(ctx, p, protocol.ID(BlocksProtocol))
+	s, err := n.host.NewStream(ctx, p, protocol.ID(wire.BlocksProtocol))
 	if err != nil {
 		return out, fmt.Errorf("p2p: open blocks stream: %w", err)
 	}
 	defer s.Close()
-	if err := writeFrame(s, encodeHashes(hashes), n.deadline()); err != nil {
+	if err := wire.WriteFrame(s, wire.EncodeHashes(hashes), n.deadline()); err != nil {
 		_ = s.Reset()
 		return out, err
 	}
 	_ = s.CloseWrite()
 	deadline := time.Now().Add(n.cfg.PeerTimeout)
 	for i, want := range hashes {
-		raw, err := readFrameBy(s, n.maxBlockFrame(), deadline)
+		raw, err := wire.ReadFrameBy(s, n.maxBlockFrame(), deadline)
 		if err != nil {
 			_ = s.Reset()
 			return out, err
@@ -353,11 +361,11 @@ func (n *Node) requestBlocks(ctx context.Context, p peer.ID, hashes []consensus.
 		b, err := consensus.DecodeBlock(raw)
 		if err != nil {
 			_ = s.Reset()
-			return out, protoErrf("block %s: %v", want, err)
+			return out, wire.Errorf("block %s: %v", want, err)
 		}
 		if got := b.Hash(); got != want {
 			_ = s.Reset()
-			return out, protoErrf("asked for block %s, got %s", want, got)
+			return out, wire.Errorf("asked for block %s, got %s", want, got)
 		}
 		out[i] = b
 	}

@@ -47,7 +47,7 @@ func messageID(m *pb.Message) string {
 }
 
 func (n *Node) startGossip() error {
-	params, thresholds := scoreParams(n.txTopicName, n.blockTopicName, func(p peer.ID) float64 { return -n.pen.get(p) })
+	params, thresholds := scoreParams(n.txTopicName, n.blockTopicName, func(p peer.ID) float64 { return -n.pen.Get(p) })
 	ps, err := pubsub.NewGossipSub(n.ctx, n.host,
 		// Anonymous messages: the author is irrelevant to a tx or block and
 		// signing would only cost CPU; ids come from the content.

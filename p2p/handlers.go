@@ -1,20 +1,22 @@
 package p2p
 
 import (
-	"errors"
 	"runtime/debug"
 
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // registerHandlers installs the stream protocols.
 func (n *Node) registerHandlers() {
-	n.handle(StatusProtocol, n.handleStatus)
-	n.handle(HeadersProtocol, n.handleHeaders)
-	n.handle(BlocksProtocol, n.handleBlocks)
-	n.handle(TxsProtocol, n.handleTxs)
+	n.handle(wire.StatusProtocol, n.handleStatus)
+	n.handle(wire.HeadersProtocol, n.handleHeaders)
+	n.handle(wire.BlocksProtocol, n.handleBlocks)
+	n.handle(wire.TxsProtocol, n.handleTxs)
+	n.handle(wire.TxInvProtocol, n.handleTxInv)
 }
 
 // handle wraps a stream handler: it is tracked for Close, recovers from
@@ -36,10 +38,7 @@ func (n *Node) handle(proto string, fn func(network.Stream) error) {
 		}()
 		if err := fn(s); err != nil {
 			_ = s.Reset()
-			var pe protoError
-			if errors.As(err, &pe) {
-				n.penalize(p, penaltyBadData, proto+": "+pe.msg)
-			}
+			n.judge(p, peers.KindMessage, err, proto)
 			n.log.Debug("stream handler failed", "protocol", proto, "peer", p, "err", err)
 			return
 		}
@@ -47,22 +46,22 @@ func (n *Node) handle(proto string, fn func(network.Stream) error) {
 	})
 }
 
-// handleHeaders serves up to MaxHeadersPerRequest main-chain headers after
+// handleHeaders serves up to wire.MaxHeadersPerRequest main-chain headers after
 // the requester's locator.
 func (n *Node) handleHeaders(s network.Stream) error {
-	b, err := readFrame(s, maxHeadersReqSize, n.deadline())
+	b, err := wire.ReadFrame(s, wire.MaxHeadersReqSize, n.deadline())
 	if err != nil {
 		return err
 	}
-	req, err := decodeHeadersReq(b)
+	req, err := wire.DecodeHeadersReq(b)
 	if err != nil {
 		return err
 	}
 	max := int(req.Max)
-	if max <= 0 || max > MaxHeadersPerRequest {
-		max = MaxHeadersPerRequest
+	if max <= 0 || max > wire.MaxHeadersPerRequest {
+		max = wire.MaxHeadersPerRequest
 	}
-	return writeFrame(s, encodeHeaders(n.chain.HeadersAfter(req.Locator, max)), n.deadline())
+	return wire.WriteFrame(s, wire.EncodeHeaders(n.chain.HeadersAfter(req.Locator, max)), n.deadline())
 }
 
 // maxBlockFrame bounds one block in a sync response.
@@ -71,11 +70,11 @@ func (n *Node) maxBlockFrame() int { return min(n.params.MaxBlockSize, consensus
 // handleBlocks serves stored blocks: one frame per requested hash, empty
 // when we do not have it.
 func (n *Node) handleBlocks(s network.Stream) error {
-	b, err := readFrame(s, maxBlocksReqSize, n.deadline())
+	b, err := wire.ReadFrame(s, wire.MaxBlocksReqSize, n.deadline())
 	if err != nil {
 		return err
 	}
-	hashes, err := decodeHashes(b, MaxBlocksPerRequest)
+	hashes, err := wire.DecodeHashes(b, wire.MaxBlocksPerRequest)
 	if err != nil {
 		return err
 	}
@@ -84,7 +83,7 @@ func (n *Node) handleBlocks(s network.Stream) error {
 		if err != nil || len(raw) > n.maxBlockFrame() {
 			raw = nil
 		}
-		if err := writeFrame(s, raw, n.deadline()); err != nil {
+		if err := wire.WriteFrame(s, raw, n.deadline()); err != nil {
 			return err
 		}
 	}

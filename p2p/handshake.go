@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -19,6 +21,11 @@ const (
 	tipDebounce    = 300 * time.Millisecond
 	handshakeRetry = time.Second
 )
+
+// incompatibleFor is how long a peer that failed the handshake for good
+// (other genesis or version) is refused: long enough never to redial it in
+// practice, short enough that an upgraded peer is tried again one day.
+const incompatibleFor = 24 * time.Hour
 
 // watchConnections starts the loop that reacts to peers connecting and
 // disconnecting.
@@ -42,8 +49,7 @@ func (n *Node) watchConnections() error {
 				case network.Connected:
 					n.onConnect(ev.Peer)
 				case network.NotConnected:
-					n.peers.remove(ev.Peer)
-					n.tracer.forget(ev.Peer)
+					n.onDisconnect(ev.Peer)
 				}
 			}
 		}
@@ -56,8 +62,24 @@ func (n *Node) onConnect(p peer.ID) {
 	if len(conns) == 0 {
 		return
 	}
-	n.peers.add(p, conns[0].Stat().Direction, time.Now())
+	ip, _ := connIP(conns)
+	n.table.Add(p, conns[0].Stat().Direction, ip, time.Now())
 	n.goSafe("handshake", func() { n.handshake(p) })
+}
+
+// onDisconnect frees everything kept for a connection.
+func (n *Node) onDisconnect(p peer.ID) {
+	if e, ok := n.table.Get(p); ok {
+		height := uint64(0)
+		if e.Status != nil {
+			height = e.Status.Height
+		}
+		n.log.Info("peer disconnected", "peer", p, "addr", e.IP, "handshaked", e.Ready, "height", height,
+			"connected_for", time.Since(e.Since).Round(time.Second), "peers", n.ConnectionCount())
+	}
+	n.table.Remove(p)
+	n.tracer.forget(p)
+	n.dialer.forget(p)
 }
 
 // handshake runs our side of the status exchange with a new peer. The peer
@@ -77,7 +99,7 @@ func (n *Node) handshake(p peer.ID) {
 		return
 	case <-time.After(handshakeRetry):
 	}
-	if e, ok := n.peers.get(p); (ok && e.ready) || !n.gater.allowed(p) {
+	if e, ok := n.table.Get(p); (ok && e.Ready) || !n.allowed(p) {
 		return
 	}
 	if err = n.exchangeStatus(p); err == nil {
@@ -87,7 +109,7 @@ func (n *Node) handshake(p peer.ID) {
 		n.refusePeer(p, he)
 		return
 	}
-	if e, ok := n.peers.get(p); ok && e.ready {
+	if e, ok := n.table.Get(p); ok && e.Ready {
 		return
 	}
 	n.stats.handshakeFails.Add(1)
@@ -100,15 +122,15 @@ func (n *Node) handshake(p peer.ID) {
 func (n *Node) refusePeer(p peer.ID, he HandshakeError) {
 	n.stats.handshakeFails.Add(1)
 	n.log.Warn("refusing incompatible peer", "peer", p, "reason", he.Reason, "detail", he.Msg)
-	n.gater.refuse(p, time.Now().Add(incompatibleFor), string(he.Reason)+": "+he.Msg)
+	n.refuse(p, incompatibleFor, string(he.Reason)+": "+he.Msg)
 	n.dialer.remove(p)
 	_ = n.host.Network().ClosePeer(p)
 }
 
-func (n *Node) localStatus() *statusMsg {
+func (n *Node) localStatus() *wire.Status {
 	tip := n.chain.Tip()
-	return &statusMsg{
-		Version: ProtocolVersion, Network: n.params.Name, Genesis: n.params.GenesisHash,
+	return &wire.Status{
+		Version: wire.ProtocolVersion, Network: n.params.Name, Genesis: n.params.GenesisHash,
 		Height: tip.Height, Best: tip.Hash, Work: tip.ChainWork,
 	}
 }
@@ -117,32 +139,32 @@ func (n *Node) localStatus() *statusMsg {
 func (n *Node) exchangeStatus(p peer.ID) error {
 	ctx, cancel := context.WithTimeout(n.ctx, n.cfg.PeerTimeout)
 	defer cancel()
-	s, err := n.host.NewStream(ctx, p, protocol.ID(StatusProtocol))
+	s, err := n.host.NewStream(ctx, p, protocol.ID(wire.StatusProtocol))
 	if err != nil {
 		return HandshakeError{Reason: ReasonStream, Msg: err.Error()}
 	}
 	defer s.Close()
-	if err := writeFrame(s, n.localStatus().encode(), n.deadline()); err != nil {
+	if err := wire.WriteFrame(s, n.localStatus().Encode(), n.deadline()); err != nil {
 		s.Reset()
 		return HandshakeError{Reason: ReasonStream, Msg: err.Error()}
 	}
-	b, err := readFrame(s, maxStatusSize, n.deadline())
+	b, err := wire.ReadFrame(s, wire.MaxStatusSize, n.deadline())
 	if err != nil {
 		s.Reset()
 		return n.statusReadError(p, err)
 	}
-	st, err := decodeStatus(b)
+	st, err := wire.DecodeStatus(b)
 	if err != nil {
-		n.penalize(p, penaltyBadData, "malformed status")
+		n.judge(p, peers.KindMessage, err, "status")
 		return HandshakeError{Reason: ReasonMalformed, Msg: err.Error()}
 	}
 	return n.acceptStatus(p, st)
 }
 
 func (n *Node) statusReadError(p peer.ID, err error) error {
-	var pe protoError
+	var pe wire.ProtocolError
 	if errors.As(err, &pe) {
-		n.penalize(p, penaltyBadData, "oversized status")
+		n.judge(p, peers.KindMessage, err, "status")
 		return HandshakeError{Reason: ReasonMalformed, Msg: err.Error()}
 	}
 	return HandshakeError{Reason: ReasonStream, Msg: err.Error()}
@@ -152,15 +174,15 @@ func (n *Node) statusReadError(p peer.ID, err error) error {
 // theirs so a peer on another network learns why it is refused.
 func (n *Node) handleStatus(s network.Stream) error {
 	p := s.Conn().RemotePeer()
-	b, err := readFrame(s, maxStatusSize, n.deadline())
+	b, err := wire.ReadFrame(s, wire.MaxStatusSize, n.deadline())
 	if err != nil {
 		return err
 	}
-	st, err := decodeStatus(b)
+	st, err := wire.DecodeStatus(b)
 	if err != nil {
 		return err
 	}
-	if err := writeFrame(s, n.localStatus().encode(), n.deadline()); err != nil {
+	if err := wire.WriteFrame(s, n.localStatus().Encode(), n.deadline()); err != nil {
 		return err
 	}
 	if err := n.acceptStatus(p, st); err != nil {
@@ -181,23 +203,24 @@ func (n *Node) handleStatus(s network.Stream) error {
 
 // acceptStatus checks a peer's status and records it. The first valid one
 // completes the handshake.
-func (n *Node) acceptStatus(p peer.ID, st *statusMsg) error {
+func (n *Node) acceptStatus(p peer.ID, st *wire.Status) error {
 	if st.Genesis != n.params.GenesisHash {
 		return HandshakeError{Reason: ReasonGenesis, Msg: fmt.Sprintf("peer is on %q with genesis %s, we are on %q with %s",
 			st.Network, st.Genesis, n.params.Name, n.params.GenesisHash)}
 	}
-	if st.Version < MinProtocolVersion {
-		return HandshakeError{Reason: ReasonVersion, Msg: fmt.Sprintf("peer speaks version %d, minimum is %d", st.Version, MinProtocolVersion)}
+	if st.Version < wire.MinProtocolVersion {
+		return HandshakeError{Reason: ReasonVersion, Msg: fmt.Sprintf("peer speaks version %d, minimum is %d", st.Version, wire.MinProtocolVersion)}
 	}
-	first, known := n.peers.setStatus(p, st)
+	first, known := n.table.SetStatus(p, st)
 	if !known {
 		// The peer's request raced ahead of our connection event.
 		conns := n.host.Network().ConnsToPeer(p)
 		if len(conns) == 0 {
 			return nil
 		}
-		n.peers.add(p, conns[0].Stat().Direction, time.Now())
-		first, _ = n.peers.setStatus(p, st)
+		ip, _ := connIP(conns)
+		n.table.Add(p, conns[0].Stat().Direction, ip, time.Now())
+		first, _ = n.table.SetStatus(p, st)
 	}
 	if first {
 		n.onHandshake(p, st)
@@ -210,11 +233,11 @@ func (n *Node) acceptStatus(p peer.ID, st *statusMsg) error {
 
 // onHandshake starts what a new peer gets: our mempool, a place in the peer
 // file, and a sync check against its tip.
-func (n *Node) onHandshake(p peer.ID, st *statusMsg) {
+func (n *Node) onHandshake(p peer.ID, st *wire.Status) {
 	n.stats.handshakes.Add(1)
 	n.log.Info("peer connected", "peer", p, "height", st.Height, "best", st.Best, "version", st.Version)
-	n.store.remember(p, n.host.Peerstore().Addrs(p))
-	n.goSafe("push mempool", func() { n.pushMempool(p) })
+	n.store.Remember(p, n.host.Peerstore().Addrs(p))
+	n.goSafe("announce mempool", func() { n.announceMempool(p) })
 }
 
 // statusLoop re-exchanges status with every ready peer periodically and
@@ -241,8 +264,8 @@ func (n *Node) statusLoop() {
 }
 
 func (n *Node) refreshAll() {
-	for _, sp := range n.peers.ready() {
-		n.refreshStatus(sp.id)
+	for _, sp := range n.table.Ready() {
+		n.refreshStatus(sp.ID)
 	}
 }
 
@@ -250,11 +273,11 @@ func (n *Node) refreshAll() {
 // most one refresh per peer runs at a time, so a slow peer cannot pile
 // them up.
 func (n *Node) refreshStatus(p peer.ID) {
-	if _, busy := n.refreshing.LoadOrStore(p, struct{}{}); busy {
+	if !n.table.StartRefresh(p) {
 		return
 	}
 	n.goSafe("status refresh", func() {
-		defer n.refreshing.Delete(p)
+		defer n.table.EndRefresh(p)
 		if err := n.exchangeStatus(p); err != nil {
 			n.log.Debug("status refresh failed", "peer", p, "err", err)
 		}

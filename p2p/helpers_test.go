@@ -128,8 +128,8 @@ func connect(tb testing.TB, a, b *tnode) {
 
 // ready reports whether a completed the handshake with b.
 func (a *tnode) ready(b *tnode) bool {
-	e, ok := a.node.peers.get(b.node.host.ID())
-	return ok && e.ready
+	e, ok := a.node.table.Get(b.node.host.ID())
+	return ok && e.Ready
 }
 
 // waitFor polls cond every 20ms until it holds or timeout passes.

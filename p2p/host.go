@@ -4,16 +4,19 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/metrics"
-	"github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/muxer/yamux"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	libp2ptls "github.com/libp2p/go-libp2p/p2p/security/tls"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 )
 
@@ -25,7 +28,7 @@ const connGrace = time.Minute
 // the handlers are in place). Everything that would reach beyond the
 // configured peers is off: relays, NAT port mapping, hole punching, AutoNAT
 // probes and observed-address discovery.
-func newHost(cfg *Config, key crypto.PrivKey, g *gater, bw *metrics.BandwidthCounter) (host.Host, error) {
+func newHost(cfg *Config, key crypto.PrivKey, g *peers.Gater, bw *metrics.BandwidthCounter) (host.Host, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
@@ -39,8 +42,12 @@ func newHost(cfg *Config, key crypto.PrivKey, g *gater, bw *metrics.BandwidthCou
 	h, err := libp2p.New(
 		libp2p.Identity(key),
 		libp2p.NoListenAddrs,
-		libp2p.Transport(tcp.NewTCPTransport),
+		// No SO_REUSEPORT: it only helps hole punching (off here), and with
+		// it a second node on the same machine would silently share our
+		// port instead of failing to start with "address already in use".
+		libp2p.Transport(tcp.NewTCPTransport, tcp.DisableReuseport()),
 		libp2p.Transport(quic.NewTransport),
+		libp2p.QUICReuse(quicreuse.NewConnManager, quicreuse.DisableReuseport()),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.Security(libp2ptls.ID, libp2ptls.New),
 		libp2p.Muxer(yamux.ID, yamux.DefaultTransport),
@@ -55,7 +62,7 @@ func newHost(cfg *Config, key crypto.PrivKey, g *gater, bw *metrics.BandwidthCou
 		// Several nodes share a process in tests; the global Prometheus
 		// registry would collide.
 		libp2p.DisableMetrics(),
-		libp2p.UserAgent(fmt.Sprintf("cairn/%d", ProtocolVersion)),
+		libp2p.UserAgent(fmt.Sprintf("cairn/%d", wire.ProtocolVersion)),
 	)
 	if err != nil {
 		_ = rm.Close()

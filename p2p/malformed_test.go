@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
@@ -27,13 +29,13 @@ func TestMalformedStreamsPenalised(t *testing.T) {
 		proto string
 		raw   []byte
 	}{
-		{"status frame too large", StatusProtocol, []byte{0xff, 0xff, 0xff, 0xff}},
-		{"status garbage", StatusProtocol, frame([]byte("not a status"))},
-		{"headers locator too long", HeadersProtocol, frame(append(locator65, make([]byte, 64)...))},
-		{"blocks zero hashes", BlocksProtocol, frame([]byte{0, 0})},
-		{"blocks too many hashes", BlocksProtocol, frame(append([]byte{0, 17}, make([]byte, 17*32)...))},
-		{"txs count too large", TxsProtocol, frame(binary.BigEndian.AppendUint32(nil, maxTxsPerPush+1))},
-		{"txs garbage tx", TxsProtocol, append(frame(binary.BigEndian.AppendUint32(nil, 1)), frame([]byte{7, 7, 7})...)},
+		{"status frame too large", wire.StatusProtocol, []byte{0xff, 0xff, 0xff, 0xff}},
+		{"status garbage", wire.StatusProtocol, frame([]byte("not a status"))},
+		{"headers locator too long", wire.HeadersProtocol, frame(append(locator65, make([]byte, 64)...))},
+		{"blocks zero hashes", wire.BlocksProtocol, frame([]byte{0, 0})},
+		{"blocks too many hashes", wire.BlocksProtocol, frame(append([]byte{0, 17}, make([]byte, 17*32)...))},
+		{"txs count too large", wire.TxsProtocol, frame(binary.BigEndian.AppendUint32(nil, wire.MaxTxsPerPush+1))},
+		{"txs garbage tx", wire.TxsProtocol, append(frame(binary.BigEndian.AppendUint32(nil, 1)), frame([]byte{7, 7, 7})...)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,7 +51,7 @@ func TestMalformedStreamsPenalised(t *testing.T) {
 			}
 			_, _ = s.Write(tc.raw)
 			_ = s.CloseWrite()
-			waitFor(t, 5*time.Second, "sender penalised", func() bool { return n.node.pen.get(r.host.ID()) > penaltyBadData*0.9 })
+			waitFor(t, 5*time.Second, "sender penalised", func() bool { return n.node.pen.Get(r.host.ID()) > peers.PenaltyInvalid*0.9 })
 			waitFor(t, 5*time.Second, "sender banned", func() bool { return banned(n, r.host.ID()) })
 			_ = s.Reset()
 		})

@@ -1,87 +1,16 @@
 package p2p
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/cairn-chain/cairn/chain/chaintest"
-	"github.com/cairn-chain/cairn/consensus"
-	"github.com/libp2p/go-libp2p"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
-	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/protocol"
 )
 
-// rawPeer is a bare libp2p host that answers the status handshake like an
-// honest node at genesis and runs its own pubsub without validators, so it
-// can publish anything.
-type rawPeer struct {
-	host   host.Host
-	ps     *pubsub.PubSub
-	topics map[string]*pubsub.Topic
-}
-
-func newRawPeer(t *testing.T, p *consensus.Params, st *statusMsg) *rawPeer {
-	t.Helper()
-	h, err := libp2p.New(libp2p.ListenAddrStrings(loopbackTCP), libp2p.DisableRelay(),
-		libp2p.ForceReachabilityPrivate(), libp2p.DisableMetrics())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); h.Close() })
-	if st == nil {
-		st = &statusMsg{Version: ProtocolVersion, Network: p.Name, Genesis: p.GenesisHash, Best: p.GenesisHash}
-	}
-	h.SetStreamHandler(protocol.ID(StatusProtocol), func(s network.Stream) {
-		defer s.Close()
-		if _, err := readFrame(s, maxStatusSize, 5*time.Second); err == nil {
-			_ = writeFrame(s, st.encode(), 5*time.Second)
-		}
-	})
-	ps, err := pubsub.NewGossipSub(ctx, h, pubsub.WithNoAuthor(), pubsub.WithMessageIdFn(messageID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &rawPeer{host: h, ps: ps, topics: map[string]*pubsub.Topic{}}
-	for _, name := range []string{TxTopic(p), BlockTopic(p)} {
-		tp, err := ps.Join(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.topics[name] = tp
-	}
-	return r
-}
-
-func (r *rawPeer) connect(t *testing.T, to *tnode) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return r.host.Connect(ctx, peer.AddrInfo{ID: to.node.host.ID(), Addrs: to.node.host.Addrs()})
-}
-
-// publishTo waits until the victim is a known subscriber, then publishes.
-func (r *rawPeer) publishTo(t *testing.T, victim *tnode, topic string, data []byte) {
-	t.Helper()
-	tp := r.topics[topic]
-	waitFor(t, 10*time.Second, "victim subscribed", func() bool {
-		for _, p := range tp.ListPeers() {
-			if p == victim.node.host.ID() {
-				return true
-			}
-		}
-		return false
-	})
-	if err := tp.Publish(context.Background(), data); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func banned(n *tnode, p peer.ID) bool { _, bad := n.node.gater.check(p); return bad }
+func banned(n *tnode, p peer.ID) bool { _, bad := n.node.bans.Peer(p); return bad }
 
 // A peer publishing a block with bad proof of work, then a tx with a bad
 // signature, is scored down, disconnected and banned by the node it sent
@@ -101,8 +30,8 @@ func TestMisbehavingPeerBanned(t *testing.T) {
 		if err := evil.connect(t, victim); err != nil {
 			t.Fatal(err)
 		}
-		evil.publishTo(t, victim, BlockTopic(gen.Params), badBlock.Block.Encode())
-		evil.publishTo(t, victim, TxTopic(gen.Params), badTx.Encode())
+		evil.publishTo(t, victim, wire.BlockTopic(gen.Params), badBlock.Block.Encode())
+		evil.publishTo(t, victim, wire.TxTopic(gen.Params), badTx.Encode())
 		waitFor(t, 15*time.Second, "evil banned and disconnected", func() bool {
 			return banned(victim, evil.host.ID()) &&
 				victim.node.host.Network().Connectedness(evil.host.ID()) != network.Connected
@@ -118,7 +47,7 @@ func TestMisbehavingPeerBanned(t *testing.T) {
 		waitFor(t, 5*time.Second, "redial dropped", func() bool {
 			return evil.host.Network().Connectedness(victim.node.host.ID()) != network.Connected
 		})
-		if _, ok := victim.node.peers.get(evil.host.ID()); ok || victim.node.host.Network().Connectedness(evil.host.ID()) == network.Connected {
+		if _, ok := victim.node.table.Get(evil.host.ID()); ok || victim.node.host.Network().Connectedness(evil.host.ID()) == network.Connected {
 			t.Fatal("banned peer reconnected")
 		}
 	})
@@ -132,7 +61,7 @@ func TestMisbehavingPeerBanned(t *testing.T) {
 		for i := uint64(1); i <= 3 && !banned(victim, evil.host.ID()); i++ {
 			tx := gen.Tx(gen.Keys[0], i, gen.Keys[1].Addr, 1000, gen.Params.MinTxFee, nil)
 			tx.Sig[0] ^= 1
-			evil.publishTo(t, victim, TxTopic(gen.Params), tx.Encode())
+			evil.publishTo(t, victim, wire.TxTopic(gen.Params), tx.Encode())
 			time.Sleep(300 * time.Millisecond)
 		}
 		waitFor(t, 15*time.Second, "tx spammer banned", func() bool { return banned(victim, evil.host.ID()) })

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/metrics"
@@ -33,13 +36,17 @@ type Node struct {
 	cancel context.CancelFunc
 
 	host  host.Host
-	gater *gater
+	gater *peers.Gater
+	bans  *peers.BanList
 	bw    *metrics.BandwidthCounter
 
-	peers  *peerTable
-	pen    *penalties
-	stats  *counters
-	tracer *tracer
+	table   *peers.Table // connected peers and their per-connection state
+	pen     *peers.Penalties
+	backoff *peers.Backoff // sync peers that failed us
+	budget  *peers.Budget  // unsolicited upload per remote IP
+	stats   *counters
+	tracer  *tracer
+	unsub   func() // chain subscription
 
 	scoreMu sync.Mutex
 	scores  map[peer.ID]float64
@@ -49,13 +56,10 @@ type Node struct {
 	dht                         *dht.IpfsDHT
 	mdns                        mdns.Service
 	dialer                      *dialer
-	store                       *peerStore
+	store                       *peers.Store
 
 	tipCh       chan struct{} // tip changed: refresh status with peers
 	syncTrigger chan struct{}
-	syncFails   sync.Map // peer.ID -> time.Time of its last failed sync
-	refreshing  sync.Map // peer.ID -> struct{}: a status refresh is running
-	graftPushed sync.Map // peer.ID -> time.Time of the last push on graft
 
 	startMu    sync.Mutex // serialises Start
 	startTried bool
@@ -90,7 +94,15 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := newGater()
+	bansPath := ""
+	if cfg.DataDir != "" {
+		bansPath = filepath.Join(cfg.DataDir, bansFile)
+	}
+	bans := peers.NewBanList(bansPath, nil)
+	if err := bans.Load(); err != nil {
+		log.Warn("ignoring unreadable ban list", "err", err)
+	}
+	g := peers.NewGater(bans)
 	bw := metrics.NewBandwidthCounter()
 	h, err := newHost(&cfg, key, g, bw)
 	if err != nil {
@@ -100,18 +112,19 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg, log: log, params: cfg.Params, chain: cfg.Chain, pool: cfg.Mempool,
 		ctx: ctx, cancel: cancel,
-		host: h, gater: g, bw: bw,
-		peers: newPeerTable(), pen: newPenalties(), stats: newCounters(),
+		host: h, gater: g, bans: bans, bw: bw,
+		table: peers.NewTable(), pen: peers.NewPenalties(nil), backoff: peers.NewBackoff(nil),
+		budget: peers.NewBudget(cfg.uploadRate, cfg.uploadBurst, nil), stats: newCounters(),
 		scores:         map[peer.ID]float64{},
-		txTopicName:    TxTopic(cfg.Params),
-		blockTopicName: BlockTopic(cfg.Params),
+		txTopicName:    wire.TxTopic(cfg.Params),
+		blockTopicName: wire.BlockTopic(cfg.Params),
 		tipCh:          make(chan struct{}, 1),
 		syncTrigger:    make(chan struct{}, 1),
 	}
 	n.tracer = newTracer(n.kindOf)
 	n.tracer.onGraft = n.onGraft
 	n.dialer = newDialer(n)
-	n.store = newPeerStore(cfg.DataDir, log)
+	n.store = peers.NewStore(cfg.DataDir, log)
 	return n, nil
 }
 
@@ -134,11 +147,11 @@ func (n *Node) Start() error {
 	if err := n.startGossip(); err != nil {
 		return err
 	}
-	n.chain.Subscribe(n.onChainEvent)
+	n.unsub = n.chain.Subscribe(n.onChainEvent)
 	if err := n.listen(); err != nil {
 		return err
 	}
-	n.gater.open.Store(true)
+	n.gater.Open()
 	if err := n.startDiscovery(); err != nil {
 		return err
 	}
@@ -147,6 +160,7 @@ func (n *Node) Start() error {
 	n.loop("sync", n.syncLoop)
 	n.loop("dialer", n.dialer.run)
 	n.loop("peerstore", n.storeLoop)
+	n.loop("lonely", n.lonelyLoop)
 	n.log.Info("p2p started", "peer_id", n.host.ID(), "listen", n.Addrs(), "network", n.params.Name)
 	return nil
 }
@@ -176,6 +190,9 @@ func (n *Node) Close() error {
 	n.closing = true
 	n.actMu.Unlock()
 	n.cancel()
+	if n.unsub != nil {
+		n.unsub()
+	}
 	var errs []error
 	if n.mdns != nil {
 		errs = append(errs, n.mdns.Close())
@@ -185,7 +202,7 @@ func (n *Node) Close() error {
 	}
 	errs = append(errs, n.host.Close())
 	n.act.Wait()
-	errs = append(errs, n.store.save())
+	errs = append(errs, n.store.Save(), n.bans.Save())
 	n.log.Info("p2p stopped")
 	return errors.Join(errs...)
 }
@@ -248,7 +265,7 @@ func (n *Node) Addrs() []string {
 
 // Info describes the local node.
 func (n *Node) Info() NetworkInfo {
-	return NetworkInfo{PeerID: n.ID(), ListenAddrs: n.Addrs(), Protocol: fmt.Sprintf("cairn/%d", ProtocolVersion)}
+	return NetworkInfo{PeerID: n.ID(), ListenAddrs: n.Addrs(), Protocol: fmt.Sprintf("cairn/%d", wire.ProtocolVersion)}
 }
 
 // ConnectionCount is the number of connected peers.
@@ -266,10 +283,10 @@ func (n *Node) Peers() []PeerInfo {
 		for _, c := range conns {
 			pi.Addrs = append(pi.Addrs, c.RemoteMultiaddr().String())
 		}
-		if e, ok := n.peers.get(p); ok && e.status != nil {
-			pi.Protocol = fmt.Sprintf("cairn/%d", e.status.Version)
-			pi.BestHeight = e.status.Height
-			pi.ConnectedSince = e.since
+		if e, ok := n.table.Get(p); ok && e.Status != nil {
+			pi.Protocol = fmt.Sprintf("cairn/%d", e.Status.Version)
+			pi.BestHeight = e.Status.Height
+			pi.ConnectedSince = e.Since
 		}
 		bw := n.bw.GetBandwidthForPeer(p)
 		pi.BytesIn, pi.BytesOut = uint64(bw.TotalIn), uint64(bw.TotalOut)
@@ -301,8 +318,13 @@ func (n *Node) AddNode(ctx context.Context, maddr string) error {
 	if ai.ID == n.host.ID() {
 		return fmt.Errorf("p2p: %s is this node", ai.ID)
 	}
-	if r, bad := n.gater.check(ai.ID); bad {
-		return RefusedError{Peer: ai.ID.String(), Reason: r.reason, Until: r.until}
+	if r, bad := n.bans.Peer(ai.ID); bad {
+		return RefusedError{Peer: ai.ID.String(), Reason: r.Reason, Until: r.Until}
+	}
+	for _, a := range ai.Addrs {
+		if r, bad := n.bans.Multiaddr(a); bad {
+			return RefusedError{Peer: ai.ID.String(), Reason: "address " + r.Target + " banned: " + r.Reason, Until: r.Until}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PeerTimeout)
 	defer cancel()

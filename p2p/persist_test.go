@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/p2p/peers"
 )
 
 // The identity key survives a restart (same peer ID, file mode 0600) and
@@ -28,11 +29,11 @@ func TestIdentityAndPeerFilePersist(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("identity key mode %v, want 0600", fi.Mode().Perm())
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, peersFile))
+	raw, err := os.ReadFile(filepath.Join(dir, peers.PeersFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f peerFileV1
+	var f peers.PeerFileV1
 	if err := json.Unmarshal(raw, &f); err != nil {
 		t.Fatal(err)
 	}

@@ -2,73 +2,17 @@ package p2p
 
 import (
 	"fmt"
-	"math"
 	"net"
-	"sync"
 	"time"
 
+	"github.com/cairn-chain/cairn/p2p/peers"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// Penalties from our own protocols, fed into the gossip score as the
-// app-specific component. They decay with penaltyHalfLife so a peer that
-// was slow once recovers, while repeated faults push it below the
-// threshold.
-const (
-	penaltyBadData  = 150 // invalid or mismatched sync data, malformed frames, panics
-	penaltyStall    = 25  // a request timed out
-	penaltyBadTx    = 20  // an invalid tx in a mempool push
-	penaltyLied     = 50  // status claimed more work than its headers hold
-	penaltyHalfLife = 10 * time.Minute
-	scoreInspect    = time.Second
-)
-
-type penalty struct {
-	v  float64
-	at time.Time
-}
-
-// penalties is the app-specific score; keyed by peer, kept across
-// reconnects until decayed.
-type penalties struct {
-	mu  sync.Mutex
-	now func() time.Time
-	m   map[peer.ID]penalty
-}
-
-func newPenalties() *penalties { return &penalties{m: make(map[peer.ID]penalty), now: time.Now} }
-
-func (ps *penalties) decayed(p penalty, now time.Time) float64 {
-	return p.v * math.Exp2(-now.Sub(p.at).Seconds()/penaltyHalfLife.Seconds())
-}
-
-// add increases p's penalty and returns the new value.
-func (ps *penalties) add(id peer.ID, amount float64) float64 {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	now := ps.now()
-	v := ps.decayed(ps.m[id], now) + amount
-	ps.m[id] = penalty{v: v, at: now}
-	if len(ps.m) > maxRefused {
-		for k, old := range ps.m {
-			if ps.decayed(old, now) < 1 {
-				delete(ps.m, k)
-			}
-		}
-	}
-	return v
-}
-
-func (ps *penalties) get(id peer.ID) float64 {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	p, ok := ps.m[id]
-	if !ok {
-		return 0
-	}
-	return ps.decayed(p, ps.now())
-}
+// scoreInspect is how often the gossip scores are read for bans.
+const scoreInspect = time.Second
 
 // Gossip score parameters. One invalid block (-250) or two invalid txs
 // (-50 * 2^2) take a peer below the default ScoreThreshold of -100; honest
@@ -136,16 +80,34 @@ func scoreParams(txTopic, blockTopic string, app func(peer.ID) float64) (*pubsub
 }
 
 // penalize charges p for a fault and bans it at once if that takes its own
-// penalty below the threshold (the gossip score would follow within a second).
+// penalty past peers.BanScore (the gossip score would follow within a
+// second).
 func (n *Node) penalize(p peer.ID, amount float64, reason string) {
-	if p == "" || p == n.host.ID() {
+	if p == "" || p == n.host.ID() || amount <= 0 {
 		return
 	}
-	v := n.pen.add(p, amount)
+	v := n.pen.Add(p, amount)
 	n.log.Info("peer penalised", "peer", p, "penalty", amount, "total", fmt.Sprintf("%.1f", v), "reason", reason)
 	if -v < n.cfg.ScoreThreshold {
 		n.ban(p, reason)
 	}
+}
+
+// judge applies the misbehaviour policy to an error caused by what p sent
+// and returns the verdict. Every path that handles peer data ends here.
+func (n *Node) judge(p peer.ID, kind peers.Kind, err error, context string) peers.Verdict {
+	v := peers.Judge(kind, err)
+	if v.Action == peers.Penalize {
+		if wire.IsTimeout(err) {
+			n.stats.stalls.Add(1)
+		}
+		reason := v.Reason
+		if context != "" {
+			reason = context + ": " + reason
+		}
+		n.penalize(p, v.Penalty, reason)
+	}
+	return v
 }
 
 // onScores receives the gossip scores every scoreInspect; peers below the
@@ -172,20 +134,5 @@ func (n *Node) score(p peer.ID) float64 {
 	if ok {
 		return s
 	}
-	return -n.pen.get(p)
-}
-
-// ban refuses p for BanDuration and disconnects it.
-func (n *Node) ban(p peer.ID, reason string) {
-	if p == n.host.ID() {
-		return
-	}
-	if _, already := n.gater.check(p); already {
-		return
-	}
-	until := time.Now().Add(n.cfg.BanDuration)
-	n.gater.refuse(p, until, reason)
-	n.stats.bans.Add(1)
-	n.log.Warn("banned peer", "peer", p, "until", until.Format(time.RFC3339), "reason", reason)
-	n.goSafe("disconnect banned", func() { _ = n.host.Network().ClosePeer(p) })
+	return -n.pen.Get(p)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/p2p/wire"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
@@ -20,13 +21,13 @@ func TestSyncAroundStallingAndLyingPeers(t *testing.T) {
 	honest := newNode(t, gen.Params, "honest", "")
 	honest.feed(t, blocks)
 	tip := honest.chain.Tip()
-	claim := &statusMsg{Version: ProtocolVersion, Network: gen.Params.Name, Genesis: gen.Params.GenesisHash,
+	claim := &wire.Status{Version: wire.ProtocolVersion, Network: gen.Params.Name, Genesis: gen.Params.GenesisHash,
 		Height: tip.Height, Best: tip.Hash, Work: tip.ChainWork}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	hang := func(s network.Stream) {
-		_, _ = readFrame(s, 1<<20, 5*time.Second)
+		_, _ = wire.ReadFrame(s, 1<<20, 5*time.Second)
 		select { // hold the request until the requester gives up
 		case <-ctx.Done():
 		case <-time.After(10 * time.Second):
@@ -34,35 +35,35 @@ func TestSyncAroundStallingAndLyingPeers(t *testing.T) {
 		_ = s.Reset()
 	}
 	staller := newRawPeer(t, gen.Params, claim)
-	staller.host.SetStreamHandler(protocol.ID(HeadersProtocol), hang)
-	staller.host.SetStreamHandler(protocol.ID(BlocksProtocol), hang)
+	staller.host.SetStreamHandler(protocol.ID(wire.HeadersProtocol), hang)
+	staller.host.SetStreamHandler(protocol.ID(wire.BlocksProtocol), hang)
 
 	// The liar serves honest headers but the genesis block for any hash.
 	liar := newRawPeer(t, gen.Params, claim)
-	liar.host.SetStreamHandler(protocol.ID(HeadersProtocol), func(s network.Stream) {
+	liar.host.SetStreamHandler(protocol.ID(wire.HeadersProtocol), func(s network.Stream) {
 		defer s.Close()
-		b, err := readFrame(s, maxHeadersReqSize, 5*time.Second)
+		b, err := wire.ReadFrame(s, wire.MaxHeadersReqSize, 5*time.Second)
 		if err != nil {
 			return
 		}
-		req, err := decodeHeadersReq(b)
+		req, err := wire.DecodeHeadersReq(b)
 		if err != nil {
 			return
 		}
-		_ = writeFrame(s, encodeHeaders(honest.chain.HeadersAfter(req.Locator, int(req.Max))), 5*time.Second)
+		_ = wire.WriteFrame(s, wire.EncodeHeaders(honest.chain.HeadersAfter(req.Locator, int(req.Max))), 5*time.Second)
 	})
-	liar.host.SetStreamHandler(protocol.ID(BlocksProtocol), func(s network.Stream) {
+	liar.host.SetStreamHandler(protocol.ID(wire.BlocksProtocol), func(s network.Stream) {
 		defer s.Close()
-		b, err := readFrame(s, maxBlocksReqSize, 5*time.Second)
+		b, err := wire.ReadFrame(s, wire.MaxBlocksReqSize, 5*time.Second)
 		if err != nil {
 			return
 		}
-		hs, err := decodeHashes(b, MaxBlocksPerRequest)
+		hs, err := wire.DecodeHashes(b, wire.MaxBlocksPerRequest)
 		if err != nil {
 			return
 		}
 		for range hs {
-			_ = writeFrame(s, gen.Params.Genesis.Encode(), 5*time.Second)
+			_ = wire.WriteFrame(s, gen.Params.Genesis.Encode(), 5*time.Second)
 		}
 	})
 
@@ -79,7 +80,7 @@ func TestSyncAroundStallingAndLyingPeers(t *testing.T) {
 	if s.Stalls == 0 || s.SyncRetries == 0 {
 		t.Fatalf("expected timed-out and retried requests, got %d stalls, %d retries", s.Stalls, s.SyncRetries)
 	}
-	if c.node.pen.get(staller.host.ID()) <= 0 {
+	if c.node.pen.Get(staller.host.ID()) <= 0 {
 		t.Fatal("staller not penalised")
 	}
 	if !banned(c, liar.host.ID()) && s.BlocksFetched[liar.host.ID().String()] == 0 {

@@ -43,12 +43,22 @@ type Stats struct {
 	// BlocksFetched counts blocks each peer (by ID) served us during sync.
 	BlocksFetched  map[string]uint64
 	HeadersFetched uint64
-	BlocksSynced   uint64 // sync-fetched blocks the chain accepted
-	SyncRetries    uint64 // block batches re-requested from another peer
-	Stalls         uint64 // requests that timed out
-	TxsPushedOut   uint64 // mempool txs sent over TxsProtocol
-	TxsPushedIn    uint64 // txs received over TxsProtocol and accepted
-	Handshakes     uint64
+	// HeadersStored counts headers handed to the chain after pre-sync
+	// found their branch worthy; PresyncOverflows counts branches whose
+	// walk outgrew the kept prefix (and were re-downloaded if worthy);
+	// PresyncMaxHeld is the most headers a pre-sync ever held in memory.
+	HeadersStored    uint64
+	PresyncOverflows uint64
+	PresyncMaxHeld   uint64
+	BlocksSynced     uint64 // sync-fetched blocks the chain accepted
+	SyncRetries      uint64 // block batches re-requested from another peer
+	Stalls           uint64 // requests that timed out
+	TxsPushedOut     uint64 // txs sent outside gossip (inventory, push)
+	TxsPushedIn      uint64 // txs received outside gossip (inventory, push) and accepted
+	// UploadThrottled counts inventories or txs cut short by a peer
+	// address's upload budget.
+	UploadThrottled uint64
+	Handshakes      uint64
 	// HandshakeFailures counts status exchanges refused or failed.
 	HandshakeFailures uint64
 	Bans              uint64
@@ -73,7 +83,8 @@ type counters struct {
 
 	headersFetched, blocksSynced, syncRetries, stalls atomic.Uint64
 	txsOut, txsIn, handshakes, handshakeFails, bans   atomic.Uint64
-	publishDropped                                    atomic.Uint64
+	publishDropped, uploadThrottled                   atomic.Uint64
+	headersStored, presyncOverflows, presyncMaxHeld   atomic.Uint64
 }
 
 func newCounters() *counters {
@@ -90,14 +101,29 @@ func (c *counters) verdict(kind, v string) {
 	c.mu.Unlock()
 }
 
+func (c *counters) notePresyncHeld(n int) {
+	for {
+		old := c.presyncMaxHeld.Load()
+		if uint64(n) <= old || c.presyncMaxHeld.CompareAndSwap(old, uint64(n)) {
+			return
+		}
+	}
+}
+
 func (c *counters) publish(kind string) {
 	c.mu.Lock()
 	c.published[kind]++
 	c.mu.Unlock()
 }
 
+// maxServedPeers bounds the per-peer served-blocks counter.
+const maxServedPeers = 1024
+
 func (c *counters) served(p peer.ID, n int) {
 	c.mu.Lock()
+	if _, ok := c.blocksFetched[p]; !ok && len(c.blocksFetched) >= maxServedPeers {
+		clear(c.blocksFetched) // a statistic: restarting it beats growing
+	}
 	c.blocksFetched[p] += uint64(n)
 	c.mu.Unlock()
 }
@@ -110,15 +136,19 @@ func (n *Node) Stats() Stats {
 		Published:         map[string]uint64{},
 		BlocksFetched:     map[string]uint64{},
 		HeadersFetched:    c.headersFetched.Load(),
+		HeadersStored:     c.headersStored.Load(),
+		PresyncOverflows:  c.presyncOverflows.Load(),
+		PresyncMaxHeld:    c.presyncMaxHeld.Load(),
 		BlocksSynced:      c.blocksSynced.Load(),
 		SyncRetries:       c.syncRetries.Load(),
 		Stalls:            c.stalls.Load(),
 		TxsPushedOut:      c.txsOut.Load(),
 		TxsPushedIn:       c.txsIn.Load(),
+		UploadThrottled:   c.uploadThrottled.Load(),
 		Handshakes:        c.handshakes.Load(),
 		HandshakeFailures: c.handshakeFails.Load(),
 		Bans:              c.bans.Load(),
-		Refused:           n.gater.count(),
+		Refused:           n.bans.Count(),
 	}
 	c.mu.Lock()
 	for k, m := range c.gossip {

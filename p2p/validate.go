@@ -6,6 +6,7 @@ import (
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p/peers"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
@@ -13,12 +14,6 @@ import (
 // Verdicts follow GossipSub semantics: Accept relays, Ignore drops without
 // blame (we already have it, or it may be valid on another tip), Reject
 // drops and counts an invalid delivery against the sender's score.
-
-// stateDependent codes can be valid against the sender's tip and invalid
-// against ours, so they are no evidence of misbehaviour.
-func stateDependent(c consensus.ErrorCode) bool {
-	return c == consensus.ErrInsufficientFunds || c == consensus.ErrBadNonce
-}
 
 func (n *Node) validateTx(_ context.Context, from peer.ID, m *pubsub.Message) (res pubsub.ValidationResult) {
 	if !n.enter() {
@@ -43,13 +38,18 @@ func (n *Node) checkTx(data []byte, local bool) (res pubsub.ValidationResult) {
 	if err == nil {
 		return pubsub.ValidationAccept
 	}
-	if code := consensus.CodeOf(err); code != 0 && !stateDependent(code) {
-		return pubsub.ValidationReject
-	}
-	// Pool policy (already known, nonce too low, underpriced, full) or a
-	// state-dependent rule: not the sender's fault.
 	if local && n.pool.Has(tx.ID()) {
 		return pubsub.ValidationAccept
+	}
+	return gossipVerdict(peers.Judge(peers.KindTx, err))
+}
+
+// gossipVerdict maps the policy to GossipSub: a penalty becomes Reject,
+// which pubsub's score charges to the sender (so our own penalty is not
+// added on top); anything else is dropped unrelayed without blame.
+func gossipVerdict(v peers.Verdict) pubsub.ValidationResult {
+	if v.Action == peers.Penalize {
+		return pubsub.ValidationReject
 	}
 	return pubsub.ValidationIgnore
 }
@@ -77,22 +77,35 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 	if local && n.chain.HaveBlock(hash) {
 		return pubsub.ValidationAccept // processed before publishing
 	}
-	_, isOrphan, err := n.chain.ProcessBlock(b)
+	if !local && !n.chain.HaveHeader(b.Header.PrevHash) {
+		// Headers-first: a block whose parent we do not know is not held
+		// as an orphan (that would let anyone fill memory with cheap
+		// branches); the sender's status and a sync bring its ancestors
+		// through pre-sync if its branch has the work.
+		n.onOrphan(from, hash)
+		return pubsub.ValidationIgnore
+	}
+	isMain, isOrphan, err := n.chain.ProcessBlock(b)
 	switch {
-	case errors.Is(err, chain.ErrAlreadyHave):
-		if local {
-			return pubsub.ValidationAccept
+	case errors.Is(err, chain.ErrAlreadyHave) && local:
+		return pubsub.ValidationAccept
+	case errors.Is(err, chain.ErrLowWork):
+		// Not worth storing on what we know: if the sender's branch has
+		// more work than ours, its status says so and sync pre-syncs it.
+		if !local {
+			n.refreshStatus(from)
 		}
 		return pubsub.ValidationIgnore
 	case err != nil:
-		switch consensus.CodeOf(err) {
-		case 0, consensus.ErrTimeTooNew:
-			// Storage trouble, or our clock may be behind: no blame.
-			return pubsub.ValidationIgnore
-		}
-		return pubsub.ValidationReject
+		return gossipVerdict(peers.Judge(peers.KindBlock, err))
 	case isOrphan:
+		// Not relayed: its ancestors come by sync from whoever has them.
 		n.onOrphan(from, hash)
+		return pubsub.ValidationIgnore
+	case !isMain:
+		// A side branch: stored, but relaying it would spread work that
+		// does not beat our tip. Peers that need it fetch it by sync.
+		return pubsub.ValidationIgnore
 	}
 	return pubsub.ValidationAccept
 }
@@ -100,7 +113,7 @@ func (n *Node) checkBlock(from peer.ID, data []byte, local bool) (res pubsub.Val
 // onOrphan asks the relaying peer for its status, which triggers a sync of
 // the missing ancestors if it has more work.
 func (n *Node) onOrphan(from peer.ID, hash consensus.Hash) {
-	n.log.Debug("orphan block from gossip", "hash", hash, "missing", n.chain.OrphanRoot(hash), "peer", from)
+	n.log.Debug("orphan block from gossip", "hash", hash, "peer", from)
 	if from != n.host.ID() {
 		n.refreshStatus(from)
 	}

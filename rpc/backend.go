@@ -77,6 +77,11 @@ type WalletAPI interface {
 	// CreateWallet creates and loads a new wallet, locked; it fails with an
 	// error matching wallet.ErrWalletExists if there is one.
 	CreateWallet(passphrase []byte) (Wallet, error)
+	// CreateHDWallet creates a wallet from a new BIP-39 mnemonic, which it
+	// returns; RestoreWallet rebuilds one from a mnemonic, rediscovering
+	// used addresses through used with a gap limit.
+	CreateHDWallet(passphrase []byte) (Wallet, string, error)
+	RestoreWallet(mnemonic string, passphrase []byte, used wallet.UsedFunc, gap int) (Wallet, wallet.RestoreResult, error)
 }
 
 // Wallet is an open keystore; *wallet.Wallet satisfies it.
@@ -88,6 +93,9 @@ type Wallet interface {
 	BuildSend(view wallet.ChainView, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error)
 	ImportPrivKey(hexKey string, passphrase []byte, label string) (consensus.Address, error)
 	DumpPrivKey(addr consensus.Address, passphrase []byte) (string, error)
+	Backup(path string) error
+	Info() wallet.Info
+	BuildSendFrom(view wallet.ChainView, from, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error)
 }
 
 // NetworkAPI is the peer-to-peer layer as rpc sees it.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/google/renameio/v2"
 )
 
 // CookieFile is the cookie's name inside the data directory.
@@ -29,23 +31,8 @@ func writeCookie(dir string) (pass, path string, err error) {
 		return "", "", fmt.Errorf("rpc: cookie: %w", err)
 	}
 	path = filepath.Join(dir, CookieFile)
-	tmp, err := os.CreateTemp(dir, CookieFile+".tmp-*")
-	if err != nil {
-		return "", "", fmt.Errorf("rpc: cookie: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", "", fmt.Errorf("rpc: cookie: %w", err)
-	}
-	if _, err := tmp.WriteString(cookieUser + ":" + pass); err != nil {
-		tmp.Close()
-		return "", "", fmt.Errorf("rpc: cookie: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", "", fmt.Errorf("rpc: cookie: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// Atomic (renameio): a client never reads a half-written cookie.
+	if err := renameio.WriteFile(path, []byte(cookieUser+":"+pass), 0o600); err != nil {
 		return "", "", fmt.Errorf("rpc: cookie: %w", err)
 	}
 	return pass, path, nil

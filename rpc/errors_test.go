@@ -22,7 +22,7 @@ func TestMethodErrors(t *testing.T) {
 	funded := testKey("funded")
 	fundedAddr := keyAddr(funded)
 	n.must("generatetoaddress", []any{1, fundedAddr.Encode(hrp)}, nil)
-	n.must("createwallet", []any{"pw"}, nil)
+	n.must("createwallet", []any{"password"}, nil)
 	var walletAddr string
 	n.must("getnewaddress", nil, &walletAddr)
 	stranger := keyAddr(testKey("stranger")).Encode(hrp)
@@ -63,7 +63,7 @@ func TestMethodErrors(t *testing.T) {
 	hugeCount := hex.EncodeToString(append(badMerkle.Header.Encode(), 0xff, 0xff, 0xff, 0xff))
 	overSize := strings.Repeat("00", p.MaxBlockSize+1)
 
-	unlock := func() { n.must("walletpassphrase", []any{"pw", 600}, nil) }
+	unlock := func() { n.must("walletpassphrase", []any{"password", 600}, nil) }
 
 	cases := []struct {
 		name     string
@@ -121,14 +121,14 @@ func TestMethodErrors(t *testing.T) {
 		{name: "addnode without p2p", method: "addnode", params: []any{"/ip4/127.0.0.1/tcp/1"}, code: CodeP2PDisabled},
 		{name: "disconnect without p2p", method: "disconnectnode", params: []any{"peer"}, code: CodeP2PDisabled},
 		{name: "help unknown", method: "help", params: []any{"nope"}, code: CodeInvalidParameter},
-		{name: "createwallet twice", method: "createwallet", params: []any{"pw"}, code: CodeWallet},
+		{name: "createwallet twice", method: "createwallet", params: []any{"password"}, code: CodeWallet},
 		{name: "createwallet empty", method: "createwallet", params: []any{""}, code: CodeInvalidParameter},
 		{name: "wrong passphrase", method: "walletpassphrase", params: []any{"nope", 60}, code: CodeWrongPassphrase},
-		{name: "unlock zero seconds", method: "walletpassphrase", params: []any{"pw", 0}, code: CodeInvalidParameter},
+		{name: "unlock zero seconds", method: "walletpassphrase", params: []any{"password", 0}, code: CodeInvalidParameter},
 		{name: "send while locked", method: "sendtoaddress", params: []any{good, 1000}, code: CodeWalletLocked},
 		{name: "dump wrong passphrase", method: "dumpprivkey", params: []any{walletAddr, "nope"}, code: CodeWrongPassphrase},
-		{name: "dump foreign address", method: "dumpprivkey", params: []any{stranger, "pw"}, code: CodeWallet, msg: "not in this wallet"},
-		{name: "import bad key", method: "importprivkey", params: []any{"abcd", "pw"}, code: CodeWallet, msg: "hex"},
+		{name: "dump foreign address", method: "dumpprivkey", params: []any{stranger, "password"}, code: CodeWallet, msg: "not in this wallet"},
+		{name: "import bad key", method: "importprivkey", params: []any{"abcd", "password"}, code: CodeWallet, msg: "hex"},
 		{name: "import wrong passphrase", method: "importprivkey", params: []any{strings.Repeat("11", 32), "nope"}, code: CodeWrongPassphrase},
 		{name: "send zero", method: "sendtoaddress", params: []any{good, 0}, code: CodeInvalidParameter},
 		{name: "send negative", method: "sendtoaddress", params: []any{good, -5}, code: CodeInvalidParams, msg: "negative"},

@@ -18,7 +18,8 @@ func (s *Server) networkMethods() []method {
 		{name: "disconnectnode", params: []string{"peerid"}, required: 1, fn: s.disconnectNode, errs: []int{CodeP2PDisabled, CodeNodeNotConnected},
 			summary: "Disconnect a peer by id (code -29 if it is not connected)."},
 		{name: "setban", params: []string{"peerid", "command", "bantime"}, required: 2, fn: s.setBan, errs: []int{CodeP2PDisabled, CodeInvalidParameter},
-			summary: "Ban (command \"add\", for bantime seconds, default 86400) or unban (\"remove\") a peer by id."},
+			summary: "Ban (command \"add\", for bantime seconds, default 86400) or unban (\"remove\") a peer id, an IP address or a CIDR subnet.",
+			detail:  "peerid: a peer id (12D3Koo...), an IP (203.0.113.7) or a subnet (203.0.113.0/24). Bans persist across restarts. Bad command or target: code -8."},
 		{name: "listbanned", fn: s.listBanned,
 			summary: "Banned peers: [{id, banned_until, reason}]."},
 		{name: "clearbanned", fn: s.clearBanned, errs: []int{CodeP2PDisabled},
@@ -58,7 +59,7 @@ func (s *Server) setBan(_ context.Context, a *args) (any, error) {
 			return nil, newError(CodeInvalidParameter, "setban %s remove: %v", id, err)
 		}
 	default:
-		return nil, newError(CodeInvalidParams, "command must be \"add\" or \"remove\", not %q", cmd)
+		return nil, newError(CodeInvalidParameter, "command must be \"add\" or \"remove\", not %q", cmd)
 	}
 	return nil, nil
 }

@@ -302,7 +302,7 @@ func TestNetworkMethods(t *testing.T) {
 		if len(bans) != 1 || bans[0].ID != "peer1" || bans[0].BannedUntil != 1060 {
 			t.Fatalf("bans %+v", bans)
 		}
-		rpcError(t, n.call("setban", []any{"peer1", "ban"}, nil), CodeInvalidParams)
+		rpcError(t, n.call("setban", []any{"peer1", "ban"}, nil), CodeInvalidParameter)
 		rpcError(t, n.call("setban", []any{"peer1", "add", 0}, nil), CodeInvalidParameter)
 		rpcError(t, n.call("setban", []any{"peer9", "remove"}, nil), CodeInvalidParameter)
 		n.must("setban", []any{"peer1", "remove"}, nil)

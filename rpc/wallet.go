@@ -16,7 +16,20 @@ const maxListTxs = 10000
 func (s *Server) walletMethods() []method {
 	return []method{
 		{name: "createwallet", params: []string{"passphrase"}, required: 1, fn: s.createWallet, errs: walletErrs(CodeInvalidParameter),
-			summary: "Create the node's wallet, encrypted with passphrase; it starts locked."},
+			summary: "Create the node's HD wallet, encrypted with passphrase; it starts locked.",
+			detail: fmt.Sprintf("passphrase: at least %d characters. Result: {locked, hd, mnemonic, accountpath, keypool}: "+
+				"mnemonic is the %d-word BIP-39 recovery phrase, returned only here: write it down.", wallet.MinPassphraseLen, wallet.MnemonicWords)},
+		{name: "restorewallet", params: []string{"mnemonic", "passphrase", "gaplimit"}, required: 2, fn: s.restoreWallet,
+			errs:    walletErrs(CodeInvalidParameter),
+			summary: "Create the node's wallet from a BIP-39 recovery phrase and find its used addresses.",
+			detail: fmt.Sprintf("Derives receiving addresses in order and looks each up in the address index (no rescan), "+
+				"stopping after gaplimit (default %d, at most %d) unused ones in a row. Result: {locked, used, scanned, nextindex}.",
+				wallet.DefaultGapLimit, wallet.MaxGapLimit)},
+		{name: "backupwallet", params: []string{"destination"}, required: 1, fn: s.backupWallet, errs: walletErrs(CodeInvalidParameter),
+			summary: "Write the encrypted wallet file to destination (a path on the node's machine), atomically.",
+			detail:  "destination must be absolute. The backup opens with the same passphrase. Result: {file}."},
+		{name: "getwalletinfo", fn: s.getWalletInfo, errs: walletErrs(),
+			summary: "The wallet's kind and state: {hd, accountpath, accountxpub, nextindex, addresses, keypool, locked, unlockeduntil}."},
 		{name: "walletpassphrase", params: []string{"passphrase", "timeout"}, required: 2, fn: s.walletPassphrase,
 			errs:    walletErrs(CodeInvalidParameter, CodeWrongPassphrase),
 			summary: "Unlock the wallet for timeout seconds.",
@@ -31,11 +44,15 @@ func (s *Server) walletMethods() []method {
 			summary: "Wallet balance: {confirmed, pending}.",
 			detail: "confirmed: sum of the wallet accounts' balances at the tip. pending: confirmed minus the wallet's " +
 				"mempool spends (amount + fee) plus incoming mempool amounts."},
-		{name: "sendtoaddress", params: []string{"address", "amount", "fee"}, required: 2, fn: s.sendToAddress,
+		{name: "sendtoaddress", params: []string{"address", "amount", "fee", "from"}, required: 2, fn: s.sendToAddress,
 			errs:    walletErrs(CodeInvalidParameter, CodeWalletLocked, CodeInsufficientFunds, CodeRejected, CodeMempoolRejected),
 			summary: "Send amount (base units) to address from one wallet address; returns the txid.",
-			detail: "fee: base units; default max(network minimum, median fee of the last 10 blocks, and the 75th " +
-				"percentile of the mempool when it holds more than half a block). Errors: -13 locked, -6 insufficient funds."},
+			detail: "fee: base units; default estimatefee. from: the wallet address to spend from (default: the one " +
+				"with the most spendable coins). Errors: -13 locked, -6 insufficient funds."},
+		{name: "estimatefee", fn: s.estimateFeeMethod,
+			summary: "The fee (base units) sendtoaddress pays by default.",
+			detail: "max(network minimum, median fee of the last 10 blocks, and the 75th percentile of the mempool " +
+				"when it holds more than half a block)."},
 		{name: "listtransactions", params: []string{"count", "skip"}, fn: s.listTransactions, errs: walletErrs(CodeInvalidParameter),
 			summary: "Wallet transactions, newest first (mempool, then chain).",
 			detail: "count default 10, skip default 0. Entries: {txid, category (send, receive, generate), address, " +
@@ -63,28 +80,6 @@ func (s *Server) wallet() (Wallet, error) {
 		return nil, walletError(err)
 	}
 	return w, nil
-}
-
-type createWalletJSON struct {
-	Locked  bool `json:"locked"`
-	Keypool int  `json:"keypool"`
-}
-
-func (s *Server) createWallet(_ context.Context, a *args) (any, error) {
-	pass, err := a.str(0, "")
-	if err != nil {
-		return nil, err
-	}
-	if pass == "" {
-		return nil, invalidParameter("passphrase must not be empty: it encrypts the keys on disk")
-	}
-	if s.b.Wallet == nil {
-		return nil, newError(CodeNoWallet, "this node runs without a wallet")
-	}
-	if _, err := s.b.Wallet.CreateWallet([]byte(pass)); err != nil {
-		return nil, walletError(err)
-	}
-	return createWalletJSON{Locked: true, Keypool: wallet.KeypoolSize}, nil
 }
 
 func (s *Server) walletPassphrase(_ context.Context, a *args) (any, error) {
@@ -189,52 +184,6 @@ func (s *Server) getBalance(context.Context, *args) (any, error) {
 		out.Pending += pending
 	}
 	return out, nil
-}
-
-func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
-	to, err := a.address(0)
-	if err != nil {
-		return nil, err
-	}
-	amount, err := a.uint(1, 0)
-	if err != nil {
-		return nil, err
-	}
-	if amount == 0 {
-		return nil, invalidParameter("amount must be positive (base units)")
-	}
-	fee, err := a.uint(2, 0)
-	if err != nil {
-		return nil, err
-	}
-	if a.has(2) && fee < s.b.Params.MinTxFee {
-		return nil, invalidParameter("fee %d is below the network minimum %d", fee, s.b.Params.MinTxFee)
-	}
-	if amount+fee < amount {
-		return nil, invalidParameter("amount + fee overflows")
-	}
-	w, err := s.wallet()
-	if err != nil {
-		return nil, err
-	}
-	if !a.has(2) {
-		if fee, err = s.estimateFee(); err != nil {
-			return nil, err
-		}
-	}
-	// Build and submit under one lock: the nonce BuildSend picks is only
-	// free until the pool has this tx.
-	s.sendMu.Lock()
-	defer s.sendMu.Unlock()
-	view := struct {
-		ChainAPI
-		MempoolAPI
-	}{s.b.Chain, s.b.Mempool}
-	tx, err := w.BuildSend(view, to, amount, fee, nil)
-	if err != nil {
-		return nil, walletError(err)
-	}
-	return s.submitTx(tx)
 }
 
 func (s *Server) importPrivKey(_ context.Context, a *args) (any, error) {

@@ -63,3 +63,35 @@ func (l *WalletLoader) Close() error {
 	l.w = nil
 	return err
 }
+
+// CreateHDWallet creates an HD wallet, keeps it open and returns its
+// recovery phrase, which the caller shows once.
+func (l *WalletLoader) CreateHDWallet(passphrase []byte) (Wallet, string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w != nil {
+		return nil, "", fmt.Errorf("%s: %w", l.cfg.Dir, wallet.ErrWalletExists)
+	}
+	w, m, err := wallet.CreateHD(l.cfg, passphrase)
+	if err != nil {
+		return nil, "", err
+	}
+	l.w = w
+	return w, m, nil
+}
+
+// RestoreWallet creates the wallet from a recovery phrase (see
+// wallet.Restore) and keeps it open.
+func (l *WalletLoader) RestoreWallet(mnemonic string, passphrase []byte, used wallet.UsedFunc, gap int) (Wallet, wallet.RestoreResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w != nil {
+		return nil, wallet.RestoreResult{}, fmt.Errorf("%s: %w", l.cfg.Dir, wallet.ErrWalletExists)
+	}
+	w, res, err := wallet.Restore(l.cfg, mnemonic, passphrase, used, gap)
+	if err != nil {
+		return nil, res, err
+	}
+	l.w = w
+	return w, res, nil
+}

@@ -126,12 +126,11 @@ func Create(opts Options) (*Network, error) {
 	if st.Topology == "" {
 		st.Topology = "mesh"
 	}
+	used := map[int]bool{}
 	for i := 0; i < opts.Nodes; i++ {
 		ns := NodeSpec{Name: fmt.Sprintf("node%d", i+1), Dir: filepath.Join(dir, fmt.Sprintf("node%d", i+1)), Mining: i < opts.Miners, WalletKey: i, MinerAddr: keys[i].Address}
-		for _, p := range []*int{&ns.RPCPort, &ns.P2PPort, &ns.MetricsPort} {
-			if *p, err = freePort(); err != nil {
-				return nil, fmt.Errorf("pick a port: %w", err)
-			}
+		if err := assignPorts(&ns, used); err != nil {
+			return nil, err
 		}
 		if err := os.MkdirAll(ns.Dir, 0o700); err != nil {
 			return nil, err
@@ -166,4 +165,22 @@ func initialBits(hashRate float64, spacing int64) uint32 {
 		t = limit
 	}
 	return consensus.TargetToCompact(t)
+}
+
+// assignPorts gives ns three free ports not already in used.
+func assignPorts(ns *NodeSpec, used map[int]bool) error {
+	for _, p := range []*int{&ns.RPCPort, &ns.P2PPort, &ns.MetricsPort} {
+		for {
+			port, err := freePort()
+			if err != nil {
+				return fmt.Errorf("pick a port: %w", err)
+			}
+			if !used[port] {
+				used[port] = true
+				*p = port
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -7,15 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/google/renameio/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/google/renameio/v2"
 )
 
 // File names inside a testnet directory.
@@ -96,14 +98,37 @@ func ParseKey(k Key) (*btcec.PrivateKey, error) {
 	return priv, nil
 }
 
-// freePort asks the kernel for an unused loopback TCP port.
+// freePort picks an unused loopback TCP port below the kernel's ephemeral
+// range: a port taken from the ephemeral range (bind :0, release) can be
+// handed to another process's outgoing connection before the node binds it.
+// Start still retries a node on fresh ports if its bind fails.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	lo, hi := 20000, ephemeralLow()
+	if hi-lo < 1000 {
+		lo, hi = 10000, 20000
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	for try := 0; try < 200; try++ {
+		port := lo + int(randUint32()%uint32(hi-lo))
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port, nil
+	}
+	return 0, errors.New("no free port below the ephemeral range")
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	var lo, hi int
+	if err == nil {
+		if _, err := fmt.Sscan(string(b), &lo, &hi); err == nil && lo > 1024 {
+			return lo
+		}
+	}
+	return 32768
 }
 
 func randUint32() uint32 {
@@ -171,4 +196,31 @@ func edges(topology string, n int, seed int64) ([][2]int, error) {
 		return nil, fmt.Errorf("unknown topology %q (want mesh, ring, line or random)", topology)
 	}
 	return out, nil
+}
+
+// LockFile serialises commands that create or start a network in a dir.
+const LockFile = ".lock"
+
+// Lock takes the directory's lock (creating the directory if needed) so two
+// `cairn testnet up` cannot interleave: the second fails at once with a
+// clear message instead of mixing two networks' files. The lock is released
+// by the returned function or when the process exits.
+func Lock(dir string) (unlock func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, LockFile)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		owner, _ := os.ReadFile(path)
+		f.Close()
+		return nil, fmt.Errorf("another cairn testnet command is setting up or running %s (%s); wait for it, stop it, or use another --dir",
+			dir, strings.TrimSpace(string(owner)))
+	}
+	_ = f.Truncate(0)
+	_, _ = fmt.Fprintf(f, "pid %d", os.Getpid())
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }

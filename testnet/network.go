@@ -152,9 +152,55 @@ func (n *Network) nodeArgs(i int) []string {
 	return args
 }
 
+// startRetries is how often Start moves a node to fresh ports after one of
+// its ports turned out to be taken.
+const startRetries = 3
+
 // Start launches node i as a detached process (its own session, so it
 // outlives the CLI) logging to <node dir>/node.log, and waits for its RPC.
+// If the node exits because a port is taken (another program got it after
+// it was picked), it is started again on fresh ports; peers started later
+// dial the new ones.
 func (n *Network) Start(ctx context.Context, i int) error {
+	for try := 0; ; try++ {
+		logStart := logSize(n.State.Nodes[i].Dir)
+		err := n.startOnce(ctx, i)
+		if err == nil || try >= startRetries || n.Running(i) || !portTaken(n.State.Nodes[i].Dir, logStart) {
+			return err
+		}
+		used := map[int]bool{}
+		for j, ns := range n.State.Nodes {
+			if j != i {
+				used[ns.RPCPort], used[ns.P2PPort], used[ns.MetricsPort] = true, true, true
+			}
+		}
+		if perr := assignPorts(&n.State.Nodes[i], used); perr != nil {
+			return err
+		}
+		if serr := n.save(); serr != nil {
+			return serr
+		}
+	}
+}
+
+func logSize(dir string) int64 {
+	fi, err := os.Stat(filepath.Join(dir, "node.log"))
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// portTaken reports whether the node's log, after offset, says a bind failed.
+func portTaken(dir string, offset int64) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "node.log"))
+	if err != nil || int64(len(b)) < offset {
+		return false
+	}
+	return strings.Contains(string(b[offset:]), "address already in use")
+}
+
+func (n *Network) startOnce(ctx context.Context, i int) error {
 	if n.Running(i) {
 		return fmt.Errorf("%s is already running (pid %d)", n.State.Nodes[i].Name, n.State.Nodes[i].PID)
 	}
@@ -255,11 +301,22 @@ func (n *Network) Down() error {
 	return errors.Join(errs...)
 }
 
-// Destroy stops everything and deletes the directory.
+// Destroy kills every node, waits until each has exited (a node still
+// writing its data dir would recreate files under a deleted tree), and
+// deletes the directory.
 func (n *Network) Destroy() error {
 	for i := range n.State.Nodes {
 		if n.Running(i) {
 			_ = syscall.Kill(n.State.Nodes[i].PID, syscall.SIGKILL)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for i := range n.State.Nodes {
+		for n.Running(i) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s (pid %d) did not exit after SIGKILL; not deleting %s", n.State.Nodes[i].Name, n.State.Nodes[i].PID, n.Dir)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return os.RemoveAll(n.Dir)

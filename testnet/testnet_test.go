@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -303,5 +304,40 @@ func TestKillDuringLoadAndLateJoin(t *testing.T) {
 	si := checkLedger(t, n)
 	if si.Height != 7 {
 		t.Fatalf("height %d, want 7", si.Height)
+	}
+}
+
+func TestLockRefusesSecondHolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "net")
+	unlock, err := Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(dir); err == nil || !strings.Contains(err.Error(), "another cairn testnet command") {
+		t.Fatalf("second lock: %v", err)
+	}
+	unlock()
+	unlock2, err := Lock(dir)
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	unlock2()
+}
+
+func TestFreePortBelowEphemeralRange(t *testing.T) {
+	lo := ephemeralLow()
+	seen := map[int]bool{}
+	for i := 0; i < 50; i++ {
+		p, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p >= lo || p < 1024 {
+			t.Fatalf("port %d not below the ephemeral range starting at %d", p, lo)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 40 {
+		t.Fatalf("only %d distinct ports in 50 picks", len(seen))
 	}
 }

@@ -12,6 +12,12 @@ import (
 // amountDecimals is log10(consensus.Coin): the finest unit is 0.00000001.
 const amountDecimals = 8
 
+// Unit is the name shown after an amount of coins in text a person reads.
+const Unit = "CAIRN"
+
+// FormatCoins is FormatAmount with the unit: 150000000 -> "1.5 CAIRN".
+func FormatCoins(units uint64) string { return FormatAmount(units) + " " + Unit }
+
 // FormatAmount renders base units as decimal coins without trailing zeros:
 // 150000000 -> "1.5", 1 -> "0.00000001", 1200000000 -> "12".
 func FormatAmount(units uint64) string {

@@ -2,8 +2,10 @@ package wallet
 
 import (
 	"bytes"
+
 	"encoding/hex"
 	"fmt"
+	"github.com/btcsuite/btcd/btcec/v2"
 	"strings"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -50,7 +52,7 @@ func (w *Wallet) sign(from consensus.Address, tx *consensus.Tx) error {
 	if master == nil {
 		return ErrLocked
 	}
-	priv, err := openKey(master, e.addr, e.key)
+	priv, err := w.privKeyLocked(master, e)
 	if err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func (w *Wallet) DumpPrivKey(addr consensus.Address, passphrase []byte) (string,
 	if !ok {
 		return "", fmt.Errorf("%s: %w", addr.Encode(w.params.AddressHRP), ErrUnknownAddress)
 	}
-	priv, err := openKey(master, e.addr, e.key)
+	priv, err := w.privKeyLocked(master, e)
 	if err != nil {
 		return "", err
 	}
@@ -142,4 +144,33 @@ func (w *Wallet) DumpPrivKey(addr consensus.Address, passphrase []byte) (string,
 	defer clear(raw)
 	w.log.Warn("private key exported: anyone who sees it can spend its funds", "address", addr.Encode(w.params.AddressHRP))
 	return hex.EncodeToString(raw), nil
+}
+
+// privKeyLocked decrypts (random, imported) or derives (HD) e's key.
+func (w *Wallet) privKeyLocked(master []byte, e entry) (*btcec.PrivateKey, error) {
+	if e.hd {
+		return w.st.hd.privKey(master, w.params, e.hdIndex, e.addr)
+	}
+	return openKey(master, e.addr, e.key)
+}
+
+// newHDAddressLocked derives the next receiving address and hands it out.
+func (w *Wallet) newHDAddressLocked(label string) (consensus.Address, error) {
+	next := w.st.clone()
+	for {
+		i := next.hd.next
+		addr, err := next.hd.address(i)
+		if err != nil {
+			return consensus.Address{}, err
+		}
+		next.hd.next++
+		if _, dup := w.index[addr]; dup {
+			continue // its key was imported before: hand out a fresh one
+		}
+		next.entries = append(next.entries, entry{addr: addr, hd: true, hdIndex: i, label: label, createdAt: w.now()})
+		if err := w.commitLocked(next); err != nil {
+			return consensus.Address{}, err
+		}
+		return addr, nil
+	}
 }

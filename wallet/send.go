@@ -20,9 +20,22 @@ type ChainView interface {
 // balances are not combined. Errors: ErrLocked, ErrInsufficientFunds (an
 // *InsufficientFundsError).
 func (w *Wallet) BuildSend(view ChainView, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error) {
+	return w.buildSend(view, nil, to, amount, fee, memo)
+}
+
+// BuildSendFrom is BuildSend spending from one given wallet address
+// (ErrUnknownAddress if it is not the wallet's).
+func (w *Wallet) BuildSendFrom(view ChainView, from, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error) {
+	return w.buildSend(view, &from, to, amount, fee, memo)
+}
+
+func (w *Wallet) buildSend(view ChainView, only *consensus.Address, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error) {
 	tx, err := w.newTransfer(to, amount, fee, memo) // checks overflow, fee and memo
 	if err != nil {
 		return nil, err
+	}
+	if only != nil && !w.Has(*only) {
+		return nil, fmt.Errorf("--from %s: %w", only.Encode(w.params.AddressHRP), ErrUnknownAddress)
 	}
 	if w.IsLocked() {
 		return nil, ErrLocked
@@ -34,6 +47,9 @@ func (w *Wallet) BuildSend(view ChainView, to consensus.Address, amount, fee uin
 		found       bool
 	)
 	for _, a := range w.Addresses() {
+		if only != nil && a.Address != *only {
+			continue
+		}
 		acct, err := view.Account(a.Address)
 		if err != nil {
 			return nil, fmt.Errorf("look up balance of %s: %w", a.Address.Encode(w.params.AddressHRP), err)
@@ -49,7 +65,7 @@ func (w *Wallet) BuildSend(view ChainView, to consensus.Address, amount, fee uin
 		}
 	}
 	if best < need {
-		return nil, &InsufficientFundsError{Needed: need, Available: best, Total: total}
+		return nil, &InsufficientFundsError{Needed: need, Available: best, Total: total, From: only != nil}
 	}
 	if tx.Nonce, err = view.NextNonce(from); err != nil {
 		return nil, fmt.Errorf("look up next nonce of %s: %w", from.Encode(w.params.AddressHRP), err)

@@ -70,7 +70,7 @@ func TestBuildSend(t *testing.T) {
 	}{
 		// Total spendable is 17 coins, but one address holds at most 10.
 		{"split across addresses", 12 * coin, 10 * coin, 12*coin + fee, "consolidate", ""},
-		{"not enough at all", 30 * coin, 10 * coin, 30*coin + fee, "need 30.00001 coins", "consolidate"},
+		{"not enough at all", 30 * coin, 10 * coin, 30*coin + fee, "need 30.00001 CAIRN", "consolidate"},
 	} {
 		_, err := w.BuildSend(view, to, tc.amount, fee, nil)
 		var ife *InsufficientFundsError
@@ -84,6 +84,20 @@ func TestBuildSend(t *testing.T) {
 		if !strings.Contains(msg, tc.wantText) || (tc.wantNotInMsg != "" && strings.Contains(msg, tc.wantNotInMsg)) {
 			t.Errorf("%s: message %q", tc.name, msg)
 		}
+	}
+
+	// --from: spends from that address even though another holds more.
+	tx, err = w.BuildSendFrom(view, addrs[0], to, coin, fee, nil)
+	if err != nil || tx.Sender() != addrs[0] || tx.VerifySignature() != nil {
+		t.Fatalf("BuildSendFrom: %v, sender %x, want %x", err, tx.Sender(), addrs[0])
+	}
+	_, err = w.BuildSendFrom(view, addrs[0], to, 9*coin, fee, nil)
+	var ife *InsufficientFundsError
+	if !errors.As(err, &ife) || !ife.From || !strings.Contains(err.Error(), "the --from address has") {
+		t.Fatalf("BuildSendFrom over its balance: %v", err)
+	}
+	if _, err := w.BuildSendFrom(view, consensus.Address{7}, to, coin, fee, nil); !errors.Is(err, ErrUnknownAddress) {
+		t.Fatalf("BuildSendFrom a stranger: %v", err)
 	}
 
 	view.err = errors.New("db closed")

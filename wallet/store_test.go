@@ -72,14 +72,14 @@ func TestDamagedFile(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		mutate func(f *fileV1)
+		mutate func(f *fileJSON)
 		want   string
 	}{
-		{"newer version", func(f *fileV1) { f.Version = 2 }, "format version 2"},
-		{"huge scrypt N", func(f *fileV1) { f.KDF.N = 1 << 30 }, "damaged"},
-		{"duplicate key", func(f *fileV1) { f.Keys[1] = f.Keys[0] }, "appears twice"},
+		{"newer version", func(f *fileJSON) { f.Version = 3 }, "format version 3"},
+		{"huge scrypt N", func(f *fileJSON) { f.KDF.N = 1 << 30 }, "damaged"},
+		{"duplicate key", func(f *fileJSON) { f.Keys[1] = f.Keys[0] }, "appears twice"},
 	} {
-		var f fileV1
+		var f fileJSON
 		if err := json.Unmarshal(orig, &f); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestDamagedFile(t *testing.T) {
 
 	// Ciphertexts are bound to their address: swapping two entries' keys
 	// must not let one address sign with the other's key.
-	var f fileV1
+	var f fileJSON
 	if err := json.Unmarshal(orig, &f); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,7 @@ type AddressInfo struct {
 	Address   consensus.Address
 	Label     string
 	Imported  bool
+	HDPath    string    // BIP-32 path of a derived key; empty for random and imported keys
 	CreatedAt time.Time // when it was handed out or imported
 }
 
@@ -75,61 +76,6 @@ type Wallet struct {
 	relock *time.Timer
 	gen    uint64 // counts unlocks so a stale timer cannot lock a newer one
 	closed bool
-}
-
-// Create makes a new wallet in cfg.Dir, with a keypool of KeypoolSize keys,
-// and returns it locked. It refuses an empty passphrase and an existing
-// wallet.
-func Create(cfg Config, passphrase []byte) (*Wallet, error) {
-	cfg, err := cfg.normalize()
-	if err != nil {
-		return nil, err
-	}
-	if len(passphrase) == 0 {
-		return nil, errors.New("empty passphrase: choose one, it encrypts the keys on disk")
-	}
-	if Exists(cfg.Dir) {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(cfg.Dir, FileName), ErrWalletExists)
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create wallet directory: %w", err)
-	}
-	if err := os.Chmod(cfg.Dir, 0o700); err != nil { // MkdirAll leaves an existing dir's mode
-		return nil, fmt.Errorf("create wallet directory: %w", err)
-	}
-	removeTemps(cfg.Dir, cfg.Logger)
-
-	salt, err := randomBytes(saltSize)
-	if err != nil {
-		return nil, err
-	}
-	master, err := randomBytes(keySize)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(master)
-	dk, err := deriveKey(passphrase, salt, cfg.KDF)
-	if err != nil {
-		return nil, err
-	}
-	sealedMaster, err := seal(dk, master, masterAD)
-	clear(dk)
-	if err != nil {
-		return nil, err
-	}
-	st := &state{kdf: cfg.KDF, salt: salt, master: sealedMaster}
-	if err := st.topUp(master, cfg.Now()); err != nil {
-		return nil, err
-	}
-	data, err := st.encode(cfg.Params)
-	if err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(cfg.Dir, data, true); err != nil {
-		return nil, err
-	}
-	cfg.Logger.Info("wallet created", "dir", cfg.Dir, "network", cfg.Params.Name, "keypool", KeypoolSize)
-	return newWallet(cfg, st), nil
 }
 
 // Open loads the wallet in cfg.Dir, locked. It returns ErrNoWallet if there
@@ -194,7 +140,7 @@ func (w *Wallet) Unlock(passphrase []byte, d time.Duration) error {
 	w.relock = time.AfterFunc(d, func() { w.expire(gen) })
 
 	next := w.st.clone()
-	if err := next.topUp(master, w.now()); err != nil {
+	if err := next.topUpRandom(master, w.now()); err != nil {
 		w.lockLocked()
 		return fmt.Errorf("unlock: refill keypool: %w", err)
 	}
@@ -284,9 +230,11 @@ func (w *Wallet) masterLocked() []byte {
 	return w.master
 }
 
-// NewAddress hands out the next key of the keypool under label. It works
-// while locked as long as the pool has keys; when unlocked it refills the
-// pool. With an empty pool and a locked wallet it returns ErrLocked.
+// NewAddress hands out a fresh address under label. An HD wallet derives
+// the next receiving key from the account xpub, locked or not. A wallet of
+// random keys hands out the next key of the keypool: it works while locked
+// as long as the pool has keys, and refills the pool when unlocked; with an
+// empty pool and a locked wallet it returns ErrLocked.
 func (w *Wallet) NewAddress(label string) (consensus.Address, error) {
 	if err := checkLabel(label); err != nil {
 		return consensus.Address{}, err
@@ -295,6 +243,9 @@ func (w *Wallet) NewAddress(label string) (consensus.Address, error) {
 	defer w.mu.Unlock()
 	if w.closed {
 		return consensus.Address{}, ErrClosed
+	}
+	if w.st.hd != nil {
+		return w.newHDAddressLocked(label)
 	}
 	master := w.masterLocked()
 	next := w.st.clone()
@@ -332,7 +283,11 @@ func (w *Wallet) Addresses() []AddressInfo {
 	var out []AddressInfo
 	for _, e := range w.st.entries {
 		if !e.pool {
-			out = append(out, AddressInfo{Address: e.addr, Label: e.label, Imported: e.imported, CreatedAt: e.createdAt})
+			ai := AddressInfo{Address: e.addr, Label: e.label, Imported: e.imported, CreatedAt: e.createdAt}
+			if e.hd {
+				ai.HDPath = AddressPath(w.params, e.hdIndex)
+			}
+			out = append(out, ai)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
@@ -393,6 +348,10 @@ func checkLabel(label string) error {
 func (s *state) clone() *state {
 	c := *s
 	c.entries = slices.Clone(s.entries)
+	if s.hd != nil {
+		h := *s.hd
+		c.hd = &h
+	}
 	return &c
 }
 
@@ -416,6 +375,15 @@ func (s *state) poolSize() int {
 		}
 	}
 	return n
+}
+
+// topUpRandom refills the keypool of a wallet of random keys; an HD wallet
+// needs none (it derives addresses from the xpub).
+func (s *state) topUpRandom(master []byte, now time.Time) error {
+	if s.hd != nil {
+		return nil
+	}
+	return s.topUp(master, now)
 }
 
 // topUp generates keys until the pool holds KeypoolSize.

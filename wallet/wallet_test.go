@@ -81,8 +81,13 @@ func TestCreateOpen(t *testing.T) {
 	if Exists(cfg.Dir) {
 		t.Fatal("Exists before Create")
 	}
-	if _, err := Create(cfg, nil); err == nil || !strings.Contains(err.Error(), "empty passphrase") {
-		t.Fatalf("Create with empty passphrase: %v", err)
+	for _, short := range []string{"", "1234567", "pässwör"} { // 7 characters, 9 bytes
+		if _, err := Create(cfg, []byte(short)); !errors.Is(err, ErrShortPassphrase) || !strings.Contains(err.Error(), "at least 8 characters") {
+			t.Fatalf("Create with passphrase %q: %v, want ErrShortPassphrase", short, err)
+		}
+	}
+	if Exists(cfg.Dir) {
+		t.Fatal("a refused Create left a wallet file")
 	}
 	w, err := Create(cfg, pass)
 	if err != nil {
@@ -474,8 +479,8 @@ func TestFileModesAndContents(t *testing.T) {
 	if strings.Contains(string(b), key) {
 		t.Fatal("private key stored in clear")
 	}
-	var f fileV1
-	if err := json.Unmarshal(b, &f); err != nil || f.Version != fileVersion || f.Network != "regtest" ||
+	var f fileJSON
+	if err := json.Unmarshal(b, &f); err != nil || f.Version != fileVersionV1 || f.Network != "regtest" ||
 		f.ChainID != cfg.Params.ChainID || f.KDF.N != cheapKDF.N || len(f.KDF.Salt) != saltSize {
 		t.Fatalf("file header: %+v, %v", f, err)
 	}

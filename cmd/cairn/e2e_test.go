@@ -155,7 +155,7 @@ func TestEndToEndWalletFlow(t *testing.T) {
 		t.Fatalf("cookie file: %v, mode %v", err, st.Mode())
 	}
 
-	n.mustCLI(t, "wallet", "create", "--passphrase-file", pf)
+	n.mustCLI(t, "wallet", "create", "--passphrase-file", pf, "--yes")
 	alice := n.mustCLI(t, "wallet", "address", "--label", "alice")
 	bob := n.mustCLI(t, "wallet", "address", "--label", "bob")
 	if !strings.HasPrefix(alice, "rcairn1") || alice == bob {

@@ -28,10 +28,19 @@ func newNodeCmd() *cobra.Command {
 		Short: "Run a full node",
 		Long: `Run a Cairn full node: validate and store the chain, serve JSON-RPC,
 optionally mine. Settings can also come from a config file (key = value per
-line, keys are flag names), by default <datadir>/cairn.conf.`,
+line, keys are flag names), by default <datadir>/cairn.conf. CAIRN_NETWORK,
+CAIRN_GENESIS and CAIRN_DATADIR set the flags of the same name; the command
+line wins over the environment, which wins over the config file.`,
+		Example: `  cairn node                                   # main network in ~/.cairn/main
+  cairn node --network regtest --datadir /tmp/rt --mdns off
+  cairn node --network regtest --mine --miner-address rcairn1...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
+			// Precedence: command line, then environment, then config file.
+			if err := applyEnv(flags, 3); err != nil {
+				return err
+			}
 			if configFile != "" {
 				if err := applyConfigFile(configFile, flags, true); err != nil {
 					return err
@@ -75,9 +84,9 @@ line, keys are flag names), by default <datadir>/cairn.conf.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&network, "network", "main", "network: main, test or regtest")
-	f.StringVar(&genesis, "genesis", "", "custom network genesis spec (JSON, as written by `cairn testnet`)")
-	f.StringVar(&dataDir, "datadir", "", "data directory (default ~/.cairn/<network>)")
+	f.StringVar(&network, "network", "main", "network: main, test or regtest (env CAIRN_NETWORK)")
+	f.StringVar(&genesis, "genesis", "", "custom network genesis spec, a JSON file as written by cairn testnet (env CAIRN_GENESIS)")
+	f.StringVar(&dataDir, "datadir", "", "data directory (default ~/.cairn/<network>; env CAIRN_DATADIR)")
 	f.StringVar(&configFile, "config", "", "config file (default <datadir>/cairn.conf if it exists)")
 	f.BoolVar(&cfg.Mine, "mine", false, "mine blocks")
 	f.StringVar(&minerAddr, "miner-address", "", "address paid by mined blocks")
@@ -86,7 +95,7 @@ line, keys are flag names), by default <datadir>/cairn.conf.`,
 	f.StringVar(&cfg.RPCAddr, "rpc-addr", "", "JSON-RPC listen address (default 127.0.0.1:<network port>)")
 	f.StringVar(&cfg.RPCUser, "rpc-user", "", "JSON-RPC user (default: cookie auth)")
 	f.StringVar(&cfg.RPCPassword, "rpc-password", "", "JSON-RPC password")
-	f.StringSliceVar(&cfg.Listen, "listen", nil, "P2P listen multiaddrs (default /ip4/127.0.0.1/tcp/<port> and quic)")
+	f.StringSliceVar(&cfg.Listen, "listen", nil, "P2P listen multiaddrs (default: all interfaces, TCP and QUIC on the network port, on main and test; 127.0.0.1 on regtest and custom networks)")
 	f.StringSliceVar(&cfg.Peers, "peer", nil, "peer multiaddr to connect to (repeatable)")
 	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "DHT bootstrap peer multiaddr (repeatable)")
 	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")

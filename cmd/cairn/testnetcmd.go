@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +27,7 @@ func newTestnetCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&tf.dir, "dir", "./cairn-testnet", "testnet directory")
 	cmd.PersistentFlags().BoolVar(&tf.json, "json", false, "print JSON for scripts")
 	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
+	cmd.AddCommand(newTestnetNodeTools(tf)...)
 	simple := []struct {
 		use, short string
 		args       int
@@ -60,19 +60,6 @@ func newTestnetCmd() *cobra.Command {
 			return n.ConnectTopology(ctx)
 		}},
 		{"heal", "Undo a partition: lift bans and reconnect the topology", 0, func(ctx context.Context, n *testnet.Network, _ []string) error { return n.Heal(ctx) }},
-		{"logs NODE", "Print a node's log", 1, func(_ context.Context, n *testnet.Network, a []string) error {
-			i, err := n.Node(a[0])
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(filepath.Join(n.State.Nodes[i].Dir, "node.log"))
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			_, err = io.Copy(os.Stdout, f)
-			return err
-		}},
 	}
 	for _, s := range simple {
 		s := s
@@ -99,8 +86,36 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx := c.Context()
-			n, err := testnet.Open(tf.dir)
+			for _, name := range []string{"nodes", "block-time"} {
+				if fl := c.Flags().Lookup(name); fl.Changed && (fl.Value.String() == "0" || fl.Value.String() == "0s") {
+					return fmt.Errorf("--%s %s: must be positive", name, fl.Value)
+				}
+			}
+			unlock, err := testnet.Lock(tf.dir)
 			if err != nil {
+				return err
+			}
+			defer unlock()
+			n, err := testnet.Open(tf.dir)
+			if err == nil {
+				if err := checkUpFlags(c, n, o); err != nil {
+					return err
+				}
+				running := 0
+				for i := range n.State.Nodes {
+					if n.Running(i) {
+						running++
+					}
+				}
+				if running == len(n.State.Nodes) {
+					fmt.Fprintf(os.Stderr, "%s in %s is already running (started by an earlier command); see `cairn testnet status`, stop it with `cairn testnet down`\n", n.State.Name, n.Dir)
+					if tf.json {
+						return printJSON(n.Status(ctx))
+					}
+					printNodeTable(n, n.Status(ctx))
+					return nil
+				}
+			} else {
 				o.Dir = tf.dir
 				if o.Miners == 0 {
 					o.Miners = -1 // the user asked for no miners
@@ -282,4 +297,32 @@ func statusLine(st []testnet.NodeStatus) string {
 		agree = "TIPS DISAGREE"
 	}
 	return strings.Join(parts, " ") + " | " + agree + "   "
+}
+
+// checkUpFlags refuses `up` flags that contradict the network already in
+// the directory, rather than silently ignoring them.
+func checkUpFlags(c *cobra.Command, n *testnet.Network, o testnet.Options) error {
+	miners := 0
+	for _, ns := range n.State.Nodes {
+		if ns.Mining {
+			miners++
+		}
+	}
+	type check struct {
+		flag      string
+		want, got string
+	}
+	checks := []check{
+		{"nodes", fmt.Sprint(o.Nodes), fmt.Sprint(len(n.State.Nodes))},
+		{"miners", fmt.Sprint(o.Miners), fmt.Sprint(miners)},
+		{"topology", o.Topology, n.State.Topology},
+		{"block-time", o.BlockTime.String(), n.State.BlockTime.String()},
+	}
+	for _, ch := range checks {
+		if c.Flags().Changed(ch.flag) && ch.want != ch.got {
+			return fmt.Errorf("%s already holds %s with --%s %s; --%s %s contradicts it (drop the flag, or `cairn testnet destroy` first)",
+				n.Dir, n.State.Name, ch.flag, ch.got, ch.flag, ch.want)
+		}
+	}
+	return nil
 }

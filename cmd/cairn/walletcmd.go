@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -19,31 +18,20 @@ const unlockSeconds = 60
 
 func newWalletCmd() *cobra.Command {
 	cf := &clientFlags{}
-	cmd := &cobra.Command{Use: "wallet", Short: "Use the node's wallet (create, address, balance, send, history, ...)"}
+	cmd := &cobra.Command{Use: "wallet", Short: "Use the node's wallet (create, address, balance, send, history, ...)",
+		Long: "Use the wallet of a running node over JSON-RPC.\n\n" + envHelp,
+		Example: `  cairn wallet create --network regtest --datadir /tmp/cairn-rt
+  cairn wallet send rcairn1... 1.5 --network regtest --datadir /tmp/cairn-rt
+  export CAIRN_NETWORK=regtest CAIRN_DATADIR=/tmp/cairn-rt; cairn wallet balance`}
 	cf.register(cmd)
 
-	cmd.AddCommand(&cobra.Command{
-		Use: "create", Short: "Create an encrypted wallet in the node", Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			cl, _, err := cf.client()
-			if err != nil {
-				return err
-			}
-			pass, err := cf.passphrase("New wallet passphrase: ", true)
-			if err != nil {
-				return err
-			}
-			var res json.RawMessage
-			if err := cl.Call(c.Context(), "createwallet", []any{string(pass)}, &res); err != nil {
-				return err
-			}
-			return cf.print(res, func() { fmt.Println("wallet created (locked; `cairn wallet address` gives an address)") })
-		},
-	})
+	cmd.AddCommand(newWalletCreateCmd(cf), newWalletRestoreCmd(cf), newWalletBackupCmd(cf), newWalletInfoCmd(cf))
 
 	var label string
 	addrCmd := &cobra.Command{
 		Use: "address", Short: "Get a new receiving address", Args: cobra.NoArgs,
+		Example: `  cairn wallet address
+  cairn wallet address --label rent --network regtest --datadir /tmp/cairn-rt`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, _, err := cf.client()
 			if err != nil {
@@ -61,6 +49,8 @@ func newWalletCmd() *cobra.Command {
 
 	cmd.AddCommand(&cobra.Command{
 		Use: "addresses", Short: "List the wallet's addresses", Args: cobra.NoArgs,
+		Example: `  cairn wallet addresses
+  cairn wallet addresses --json    # balances in base units`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, _, err := cf.client()
 			if err != nil {
@@ -72,7 +62,7 @@ func newWalletCmd() *cobra.Command {
 			}
 			return cf.print(res, func() {
 				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ADDRESS\tLABEL\tBALANCE")
+				fmt.Fprintln(tw, "ADDRESS\tLABEL\tBALANCE ("+wallet.Unit+")")
 				for _, r := range res {
 					fmt.Fprintf(tw, "%v\t%v\t%s\n", r["address"], r["label"], coins(r["balance"]))
 				}
@@ -83,6 +73,8 @@ func newWalletCmd() *cobra.Command {
 
 	cmd.AddCommand(&cobra.Command{
 		Use: "balance", Short: "Show confirmed and pending balance", Args: cobra.NoArgs,
+		Example: `  cairn wallet balance
+  cairn wallet balance --json      # base units`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, _, err := cf.client()
 			if err != nil {
@@ -93,62 +85,18 @@ func newWalletCmd() *cobra.Command {
 				return err
 			}
 			return cf.print(res, func() {
-				fmt.Printf("confirmed  %s\npending    %s\n", coins(res["confirmed"]), coins(res["pending"]))
+				fmt.Printf("confirmed  %s %s\npending    %s %s\n", coins(res["confirmed"]), wallet.Unit, coins(res["pending"]), wallet.Unit)
 			})
 		},
 	})
 
-	var fee string
-	sendCmd := &cobra.Command{
-		Use: "send ADDRESS AMOUNT", Short: "Send AMOUNT coins (decimal, e.g. 1.5) to ADDRESS", Args: cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			cl, p, err := cf.client()
-			if err != nil {
-				return err
-			}
-			amount, err := wallet.ParseAmount(args[1])
-			if err != nil {
-				return fmt.Errorf("amount %q: %w", args[1], err)
-			}
-			if amount == 0 {
-				return fmt.Errorf("amount must be more than 0")
-			}
-			params := []any{args[0], amount}
-			if fee != "" {
-				f, err := wallet.ParseAmount(fee)
-				if err != nil {
-					return fmt.Errorf("--fee %q: %w", fee, err)
-				}
-				params = append(params, f)
-			}
-			if err := checkAddress(args[0], p.AddressHRP); err != nil {
-				return err
-			}
-			pass, err := cf.passphrase("Wallet passphrase: ", false)
-			if err != nil {
-				return err
-			}
-			if err := cl.Call(c.Context(), "walletpassphrase", []any{string(pass), unlockSeconds}, nil); err != nil {
-				return err
-			}
-			var txid string
-			sendErr := cl.Call(c.Context(), "sendtoaddress", params, &txid)
-			lockErr := cl.Call(c.Context(), "walletlock", []any{}, nil)
-			if sendErr != nil {
-				return sendErr
-			}
-			if lockErr != nil {
-				return fmt.Errorf("payment %s sent, but locking the wallet failed: %w", txid, lockErr)
-			}
-			return cf.print(map[string]any{"txid": txid}, func() { fmt.Println(txid) })
-		},
-	}
-	sendCmd.Flags().StringVar(&fee, "fee", "", "fee in coins (default: the node's estimate)")
-	cmd.AddCommand(sendCmd)
+	cmd.AddCommand(newWalletSendCmd(cf))
 
 	var count, skip int
 	histCmd := &cobra.Command{
 		Use: "history", Short: "List the wallet's transactions, newest first", Args: cobra.NoArgs,
+		Example: `  cairn wallet history
+  cairn wallet history --count 100 --skip 20 --json`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, _, err := cf.client()
 			if err != nil {
@@ -160,7 +108,7 @@ func newWalletCmd() *cobra.Command {
 			}
 			return cf.print(res, func() {
 				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "TXID\tCATEGORY\tADDRESS\tAMOUNT\tFEE\tCONFIRMATIONS")
+				fmt.Fprintln(tw, "TXID\tCATEGORY\tADDRESS\tAMOUNT ("+wallet.Unit+")\tFEE ("+wallet.Unit+")\tCONFIRMATIONS")
 				for _, r := range res {
 					fmt.Fprintf(tw, "%v\t%v\t%v\t%s\t%s\t%v\n", short(r["txid"]), r["category"], r["address"], coins(r["amount"]), coins(r["fee"]), r["confirmations"])
 				}
@@ -175,6 +123,7 @@ func newWalletCmd() *cobra.Command {
 	var importLabel string
 	importCmd := &cobra.Command{
 		Use: "import KEYHEX", Short: "Import a private key (hex)", Args: cobra.ExactArgs(1),
+		Example: `  cairn wallet import 4242...42 --label old-key --passphrase-file ~/.cairn-pass`,
 		RunE: func(c *cobra.Command, args []string) error {
 			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
@@ -192,6 +141,11 @@ func newWalletCmd() *cobra.Command {
 
 	cmd.AddCommand(&cobra.Command{
 		Use: "export ADDRESS", Short: "Print an address's private key (hex)", Args: cobra.ExactArgs(1),
+		Long: `Print an address's private key (hex). Whoever sees it can spend the address's
+coins; for an HD wallet, the key together with the wallet's account xpub
+gives away every address of the wallet. Back up with the recovery phrase or
+cairn wallet backup instead.`,
+		Example: `  cairn wallet export rcairn1... --network regtest`,
 		RunE: func(c *cobra.Command, args []string) error {
 			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
@@ -208,6 +162,8 @@ func newWalletCmd() *cobra.Command {
 	var unlockFor int
 	unlockCmd := &cobra.Command{
 		Use: "unlock", Short: "Unlock the node's wallet for a while", Args: cobra.NoArgs,
+		Example: `  cairn wallet unlock --timeout 600
+  cairn wallet unlock --passphrase-file ~/.cairn-pass`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, pass, err := cf.clientAndPassphrase()
 			if err != nil {
@@ -220,6 +176,7 @@ func newWalletCmd() *cobra.Command {
 	cmd.AddCommand(unlockCmd)
 	cmd.AddCommand(&cobra.Command{
 		Use: "lock", Short: "Lock the node's wallet now", Args: cobra.NoArgs,
+		Example: `  cairn wallet lock`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			cl, _, err := cf.client()
 			if err != nil {

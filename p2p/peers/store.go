@@ -1,4 +1,4 @@
-package p2p
+package peers
 
 import (
 	"encoding/json"
@@ -11,49 +11,53 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
+// PeersFile is the peer file's name in the data dir; it keeps at most
+// peersFileLimit peers.
 const (
-	peersFile      = "peers.json"
+	PeersFile      = "peers.json"
 	peersFileLimit = 256
-	storeSaveEvery = 30 * time.Second
 )
 
-// peerRecord is one remembered peer in peers.json.
-type peerRecord struct {
+// PeerRecord is one remembered peer in peers.json.
+type PeerRecord struct {
 	ID       string    `json:"id"`
 	Addrs    []string  `json:"addrs"`
 	LastSeen time.Time `json:"last_seen"`
 }
 
-type peerFileV1 struct {
+// PeerFileV1 is the layout of peers.json.
+type PeerFileV1 struct {
 	Version int          `json:"version"`
-	Peers   []peerRecord `json:"peers"`
+	Peers   []PeerRecord `json:"peers"`
 }
 
-// peerStore remembers peers that completed a handshake, so a restarted node
+// Store remembers peers that completed a handshake, so a restarted node
 // redials them. A missing or unreadable file only costs those peers.
-type peerStore struct {
+type Store struct {
 	path string
 	log  *slog.Logger
 
 	mu    sync.Mutex
-	recs  map[string]peerRecord
+	recs  map[string]PeerRecord
 	dirty bool
 }
 
-func newPeerStore(dir string, log *slog.Logger) *peerStore {
-	s := &peerStore{log: log, recs: map[string]peerRecord{}}
+// NewStore keeps peers.json in dir ("" for none).
+func NewStore(dir string, log *slog.Logger) *Store {
+	s := &Store{log: log, recs: map[string]PeerRecord{}}
 	if dir != "" {
-		s.path = filepath.Join(dir, peersFile)
+		s.path = filepath.Join(dir, PeersFile)
 	}
 	return s
 }
 
-// load reads the file and returns its peers, most recently seen first.
-func (s *peerStore) load() []peer.AddrInfo {
+// Load reads the file and returns its peers, most recently seen first.
+func (s *Store) Load() []peer.AddrInfo {
 	if s.path == "" {
 		return nil
 	}
@@ -61,7 +65,7 @@ func (s *peerStore) load() []peer.AddrInfo {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	var f peerFileV1
+	var f PeerFileV1
 	if err == nil {
 		err = json.Unmarshal(raw, &f)
 	}
@@ -93,29 +97,32 @@ func (s *peerStore) load() []peer.AddrInfo {
 	return out
 }
 
-// remember records a peer that completed a handshake.
-func (s *peerStore) remember(p peer.ID, addrs []ma.Multiaddr) {
+// Remember records a peer that completed a handshake.
+func (s *Store) Remember(p peer.ID, addrs []ma.Multiaddr) {
 	if s.path == "" || len(addrs) == 0 {
 		return
 	}
-	r := peerRecord{ID: p.String(), LastSeen: time.Now().UTC()}
+	r := PeerRecord{ID: p.String(), LastSeen: time.Now().UTC()}
 	for _, a := range addrs {
 		r.Addrs = append(r.Addrs, a.String())
 	}
 	s.mu.Lock()
 	s.recs[r.ID] = r
 	s.dirty = true
+	if len(s.recs) > 2*peersFileLimit {
+		s.pruneLocked()
+	}
 	s.mu.Unlock()
 }
 
-// save writes the file if anything changed, keeping the most recent peers.
-func (s *peerStore) save() error {
+// Save writes the file if anything changed, keeping the most recent peers.
+func (s *Store) Save() error {
 	s.mu.Lock()
 	if s.path == "" || !s.dirty {
 		s.mu.Unlock()
 		return nil
 	}
-	f := peerFileV1{Version: 1}
+	f := PeerFileV1{Version: 1}
 	for _, r := range s.recs {
 		f.Peers = append(f.Peers, r)
 	}
@@ -129,25 +136,25 @@ func (s *peerStore) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(s.path, raw, 0o600)
+	return renameio.WriteFile(s.path, raw, 0o600)
 }
 
-// storeLoop refreshes connected peers' addresses (identify may have added
-// their listen addresses since the handshake) and saves periodically.
-func (n *Node) storeLoop() {
-	tick := time.NewTicker(storeSaveEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-n.ctx.Done():
-			return
-		case <-tick.C:
-			for _, sp := range n.peers.ready() {
-				n.store.remember(sp.id, n.host.Peerstore().Addrs(sp.id))
-			}
-			if err := n.store.save(); err != nil {
-				n.log.Warn("save peer file", "err", err)
-			}
-		}
+// pruneLocked keeps the peersFileLimit most recently seen records, so the
+// table stays bounded however many peers come and go.
+func (s *Store) pruneLocked() {
+	recs := make([]PeerRecord, 0, len(s.recs))
+	for _, r := range s.recs {
+		recs = append(recs, r)
 	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].LastSeen.After(recs[j].LastSeen) })
+	for _, r := range recs[peersFileLimit:] {
+		delete(s.recs, r.ID)
+	}
+}
+
+// Len is the number of peers remembered.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recs)
 }

@@ -1,4 +1,4 @@
-package p2p
+package wire
 
 import (
 	"encoding/hex"
@@ -12,6 +12,9 @@ const (
 	HeadersProtocol = "/cairn/sync/headers/1.0.0"
 	BlocksProtocol  = "/cairn/sync/blocks/1.0.0"
 	TxsProtocol     = "/cairn/txs/1.0.0"
+	// TxInvProtocol announces mempool tx ids; the receiver answers with
+	// the ids it lacks and the announcer sends those txs.
+	TxInvProtocol = "/cairn/txs/inv/1.0.0"
 )
 
 // ProtocolVersion is the version this node sends in its status; peers below
@@ -26,9 +29,11 @@ const (
 const (
 	MaxHeadersPerRequest = 2000
 	MaxBlocksPerRequest  = 16
-	maxLocatorHashes     = 64
-	maxTxsPerPush        = 50_000
-	maxNetworkName       = 64
+	MaxLocatorHashes     = 64
+	MaxTxsPerPush        = 50_000
+	MaxNetworkName       = 64
+	// MaxInvIDs bounds one tx inventory (and so the txs fetched from it).
+	MaxInvIDs = 5000
 )
 
 // networkTag is the first 8 genesis bytes in hex: it separates the topics,
@@ -46,7 +51,7 @@ func BlockTopic(p *consensus.Params) string { return "/cairn/" + networkTag(p) +
 func DHTPrefix(p *consensus.Params) string { return "/cairn/" + networkTag(p) }
 
 // rendezvous is the DHT key under which the network's nodes advertise.
-func rendezvous(p *consensus.Params) string { return "cairn/" + networkTag(p) + "/nodes" }
+func Rendezvous(p *consensus.Params) string { return "cairn/" + networkTag(p) + "/nodes" }
 
 // mdnsService is the mDNS service name for p's network.
-func mdnsService(p *consensus.Params) string { return "cairn-" + networkTag(p) }
+func MDNSService(p *consensus.Params) string { return "cairn-" + networkTag(p) }

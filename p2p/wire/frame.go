@@ -1,4 +1,4 @@
-package p2p
+package wire
 
 import (
 	"encoding/binary"
@@ -12,17 +12,20 @@ import (
 // and write carries its own deadline so a stalled peer costs at most one
 // timeout, and every read is bounded before any allocation.
 
-type deadlineReader interface {
+// DeadlineReader is a stream we can read with a deadline.
+type DeadlineReader interface {
 	io.Reader
 	SetReadDeadline(time.Time) error
 }
 
-type deadlineWriter interface {
+// DeadlineWriter is a stream we can write with a deadline.
+type DeadlineWriter interface {
 	io.Writer
 	SetWriteDeadline(time.Time) error
 }
 
-func writeFrame(w deadlineWriter, b []byte, timeout time.Duration) error {
+// WriteFrame writes b as one frame within timeout.
+func WriteFrame(w DeadlineWriter, b []byte, timeout time.Duration) error {
 	if err := w.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
@@ -38,14 +41,14 @@ func writeFrame(w deadlineWriter, b []byte, timeout time.Duration) error {
 	return err
 }
 
-// readFrame reads one frame of at most max bytes within timeout.
-func readFrame(r deadlineReader, max int, timeout time.Duration) ([]byte, error) {
-	return readFrameBy(r, max, time.Now().Add(timeout))
+// ReadFrame reads one frame of at most max bytes within timeout.
+func ReadFrame(r DeadlineReader, max int, timeout time.Duration) ([]byte, error) {
+	return ReadFrameBy(r, max, time.Now().Add(timeout))
 }
 
-// readFrameBy reads one frame of at most max bytes before the deadline; a
+// ReadFrameBy reads one frame of at most max bytes before the deadline; a
 // multi-frame response shares one deadline so a peer cannot drip-feed it.
-func readFrameBy(r deadlineReader, max int, deadline time.Time) ([]byte, error) {
+func ReadFrameBy(r DeadlineReader, max int, deadline time.Time) ([]byte, error) {
 	if err := r.SetReadDeadline(deadline); err != nil {
 		return nil, err
 	}
@@ -55,7 +58,7 @@ func readFrameBy(r deadlineReader, max int, deadline time.Time) ([]byte, error) 
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if uint64(n) > uint64(max) {
-		return nil, protoErrf("frame of %d bytes exceeds %d", n, max)
+		return nil, Errorf("frame of %d bytes exceeds %d", n, max)
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
@@ -64,8 +67,8 @@ func readFrameBy(r deadlineReader, max int, deadline time.Time) ([]byte, error) 
 	return b, nil
 }
 
-// isTimeout reports whether err is a deadline expiry: a stall, not bad data.
-func isTimeout(err error) bool {
+// IsTimeout reports whether err is a deadline expiry: a stall, not bad data.
+func IsTimeout(err error) bool {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return true
 	}
@@ -98,7 +101,7 @@ func (d *dec) take(n int) []byte {
 		return nil
 	}
 	if n < 0 || len(d.b)-d.off < n {
-		d.err = protoErrf("message truncated at offset %d", d.off)
+		d.err = Errorf("message truncated at offset %d", d.off)
 		return nil
 	}
 	s := d.b[d.off : d.off+n]
@@ -144,7 +147,7 @@ func (d *dec) hash() (h [32]byte) {
 func (d *dec) str8(max int) string {
 	n := int(d.u8())
 	if d.err == nil && n > max {
-		d.err = protoErrf("string of %d bytes exceeds %d", n, max)
+		d.err = Errorf("string of %d bytes exceeds %d", n, max)
 		return ""
 	}
 	return string(d.take(n))
@@ -153,7 +156,7 @@ func (d *dec) str8(max int) string {
 // done fails on trailing bytes: each message has exactly one encoding.
 func (d *dec) done() error {
 	if d.err == nil && d.off != len(d.b) {
-		d.err = protoErrf("%d trailing bytes", len(d.b)-d.off)
+		d.err = Errorf("%d trailing bytes", len(d.b)-d.off)
 	}
 	return d.err
 }

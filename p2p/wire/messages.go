@@ -1,12 +1,12 @@
-package p2p
+package wire
 
 import (
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/holiman/uint256"
 )
 
-// statusMsg is what peers exchange in the handshake and on every refresh.
-type statusMsg struct {
+// Status is what peers exchange in the handshake and on every refresh.
+type Status struct {
 	Version uint32
 	Network string
 	Genesis consensus.Hash
@@ -15,10 +15,10 @@ type statusMsg struct {
 	Work    *uint256.Int
 }
 
-const maxStatusSize = 4 + 1 + maxNetworkName + 32 + 8 + 32 + 32
+const MaxStatusSize = 4 + 1 + MaxNetworkName + 32 + 8 + 32 + 32
 
-func (m *statusMsg) encode() []byte {
-	e := newEnc(maxStatusSize)
+func (m *Status) Encode() []byte {
+	e := newEnc(MaxStatusSize)
 	e.u32(m.Version)
 	e.str8(m.Network)
 	e.hash(m.Genesis)
@@ -32,11 +32,11 @@ func (m *statusMsg) encode() []byte {
 	return e.bytes()
 }
 
-func decodeStatus(b []byte) (*statusMsg, error) {
+func DecodeStatus(b []byte) (*Status, error) {
 	d := &dec{b: b}
-	m := &statusMsg{}
+	m := &Status{}
 	m.Version = d.u32()
-	m.Network = d.str8(maxNetworkName)
+	m.Network = d.str8(MaxNetworkName)
 	m.Genesis = d.hash()
 	m.Height = d.u64()
 	m.Best = d.hash()
@@ -48,16 +48,16 @@ func decodeStatus(b []byte) (*statusMsg, error) {
 	return m, nil
 }
 
-// headersReq asks for up to Max main-chain headers after the first locator
+// HeadersReq asks for up to Max main-chain headers after the first locator
 // hash the server has on its main chain.
-type headersReq struct {
+type HeadersReq struct {
 	Locator []consensus.Hash
 	Max     uint32
 }
 
-const maxHeadersReqSize = 4 + 2 + maxLocatorHashes*32
+const MaxHeadersReqSize = 4 + 2 + MaxLocatorHashes*32
 
-func (m *headersReq) encode() []byte {
+func (m *HeadersReq) Encode() []byte {
 	e := newEnc(6 + 32*len(m.Locator))
 	e.u32(m.Max)
 	e.u16(uint16(len(m.Locator)))
@@ -67,12 +67,12 @@ func (m *headersReq) encode() []byte {
 	return e.bytes()
 }
 
-func decodeHeadersReq(b []byte) (*headersReq, error) {
+func DecodeHeadersReq(b []byte) (*HeadersReq, error) {
 	d := &dec{b: b}
-	m := &headersReq{Max: d.u32()}
+	m := &HeadersReq{Max: d.u32()}
 	n := int(d.u16())
-	if d.err == nil && n > maxLocatorHashes {
-		return nil, protoErrf("locator of %d hashes exceeds %d", n, maxLocatorHashes)
+	if d.err == nil && n > MaxLocatorHashes {
+		return nil, Errorf("locator of %d hashes exceeds %d", n, MaxLocatorHashes)
 	}
 	for i := 0; i < n && d.err == nil; i++ {
 		m.Locator = append(m.Locator, d.hash())
@@ -83,9 +83,9 @@ func decodeHeadersReq(b []byte) (*headersReq, error) {
 	return m, nil
 }
 
-const maxHeadersRespSize = 4 + MaxHeadersPerRequest*consensus.HeaderSize
+const MaxHeadersRespSize = 4 + MaxHeadersPerRequest*consensus.HeaderSize
 
-func encodeHeaders(hs []consensus.Header) []byte {
+func EncodeHeaders(hs []consensus.Header) []byte {
 	e := newEnc(4 + len(hs)*consensus.HeaderSize)
 	e.u32(uint32(len(hs)))
 	for i := range hs {
@@ -94,11 +94,11 @@ func encodeHeaders(hs []consensus.Header) []byte {
 	return e.bytes()
 }
 
-func decodeHeaders(b []byte, max int) ([]consensus.Header, error) {
+func DecodeHeaders(b []byte, max int) ([]consensus.Header, error) {
 	d := &dec{b: b}
 	n := int(d.u32())
 	if d.err == nil && n > max {
-		return nil, protoErrf("%d headers, asked for at most %d", n, max)
+		return nil, Errorf("%d headers, asked for at most %d", n, max)
 	}
 	out := make([]consensus.Header, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -108,7 +108,7 @@ func decodeHeaders(b []byte, max int) ([]consensus.Header, error) {
 		}
 		h, err := consensus.DecodeHeader(raw)
 		if err != nil {
-			return nil, protoErrf("header %d: %v", i, err)
+			return nil, Errorf("header %d: %v", i, err)
 		}
 		out = append(out, *h)
 	}
@@ -120,9 +120,9 @@ func decodeHeaders(b []byte, max int) ([]consensus.Header, error) {
 
 // blocksReq lists the hashes wanted; the response is one frame per hash in
 // order, holding the raw block or nothing if the server lacks it.
-const maxBlocksReqSize = 2 + MaxBlocksPerRequest*32
+const MaxBlocksReqSize = 2 + MaxBlocksPerRequest*32
 
-func encodeHashes(hs []consensus.Hash) []byte {
+func EncodeHashes(hs []consensus.Hash) []byte {
 	e := newEnc(2 + 32*len(hs))
 	e.u16(uint16(len(hs)))
 	for _, h := range hs {
@@ -131,11 +131,11 @@ func encodeHashes(hs []consensus.Hash) []byte {
 	return e.bytes()
 }
 
-func decodeHashes(b []byte, max int) ([]consensus.Hash, error) {
+func DecodeHashes(b []byte, max int) ([]consensus.Hash, error) {
 	d := &dec{b: b}
 	n := int(d.u16())
 	if d.err == nil && (n == 0 || n > max) {
-		return nil, protoErrf("request for %d items, allowed 1..%d", n, max)
+		return nil, Errorf("request for %d items, allowed 1..%d", n, max)
 	}
 	out := make([]consensus.Hash, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -148,10 +148,41 @@ func decodeHashes(b []byte, max int) ([]consensus.Hash, error) {
 }
 
 // u32Msg is a single count, e.g. the number of txs a push carries.
-func encodeU32(v uint32) []byte { e := newEnc(4); e.u32(v); return e.bytes() }
+func EncodeU32(v uint32) []byte { e := newEnc(4); e.u32(v); return e.bytes() }
 
-func decodeU32(b []byte) (uint32, error) {
+func DecodeU32(b []byte) (uint32, error) {
 	d := &dec{b: b}
 	v := d.u32()
 	return v, d.done()
+}
+
+// EncodeIDs encodes a possibly empty list of tx ids (an inventory or the
+// subset of it that is wanted).
+func EncodeIDs(ids []consensus.Hash) []byte {
+	e := newEnc(2 + 32*len(ids))
+	e.u16(uint16(len(ids)))
+	for _, h := range ids {
+		e.hash(h)
+	}
+	return e.bytes()
+}
+
+// MaxIDsSize is the largest encoded id list.
+const MaxIDsSize = 2 + MaxInvIDs*32
+
+// DecodeIDs decodes 0..max ids.
+func DecodeIDs(b []byte, max int) ([]consensus.Hash, error) {
+	d := &dec{b: b}
+	n := int(d.u16())
+	if d.err == nil && n > max {
+		return nil, Errorf("list of %d ids exceeds %d", n, max)
+	}
+	out := make([]consensus.Hash, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, d.hash())
+	}
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -1,0 +1,71 @@
+package rpc
+
+import (
+	"context"
+
+	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/wallet"
+)
+
+func (s *Server) estimateFeeMethod(context.Context, *args) (any, error) {
+	return s.estimateFee()
+}
+
+func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
+	to, err := a.address(0)
+	if err != nil {
+		return nil, err
+	}
+	amount, err := a.uint(1, 0)
+	if err != nil {
+		return nil, err
+	}
+	if amount == 0 {
+		return nil, invalidParameter("amount must be positive (base units; 1 %s = %d)", wallet.Unit, consensus.Coin)
+	}
+	fee, err := a.uint(2, 0)
+	if err != nil {
+		return nil, err
+	}
+	if a.has(2) && fee < s.b.Params.MinTxFee {
+		return nil, invalidParameter("fee %s is below the network minimum %s", feeText(fee), feeText(s.b.Params.MinTxFee))
+	}
+	if amount+fee < amount {
+		return nil, invalidParameter("amount + fee overflows")
+	}
+	var from *consensus.Address
+	if a.has(3) {
+		f, err := a.address(3)
+		if err != nil {
+			return nil, err
+		}
+		from = &f
+	}
+	w, err := s.wallet()
+	if err != nil {
+		return nil, err
+	}
+	if !a.has(2) {
+		if fee, err = s.estimateFee(); err != nil {
+			return nil, err
+		}
+	}
+	// Build and submit under one lock: the nonce BuildSend picks is only
+	// free until the pool has this tx.
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	view := struct {
+		ChainAPI
+		MempoolAPI
+	}{s.b.Chain, s.b.Mempool}
+	var tx *consensus.Tx
+	if from != nil {
+		tx, err = w.BuildSendFrom(view, *from, to, amount, fee, nil)
+	} else {
+		tx, err = w.BuildSend(view, to, amount, fee, nil)
+	}
+	if err != nil {
+		return nil, walletError(err)
+	}
+	return s.submitTx(tx)
+}
