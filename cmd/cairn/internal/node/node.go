@@ -36,6 +36,8 @@ type Config struct {
 	NoP2P        bool
 	MDNS         string
 	MetricsAddr  string
+	// HTTPAddr, if set, serves the block explorer there (see web.go).
+	HTTPAddr string
 }
 
 // Run starts the node and blocks until ctx is cancelled (SIGINT/SIGTERM) or
