@@ -44,6 +44,8 @@ type nodeOptions struct {
 	setup   func(*Server) // runs before Start, so handlers see its changes
 	network NetworkAPI
 	hub     HubConfig // QueueLen and MaxSubs for the node's notification hub
+	// onEvent, if set, is subscribed to the chain before the hub.
+	onEvent func(chain.Event)
 }
 
 func newTestNode(t testing.TB, opts nodeOptions) *testNode {
@@ -78,6 +80,9 @@ func newTestNode(t testing.TB, opts nodeOptions) *testNode {
 			pool.BlockDisconnected(ev.Block)
 		}
 	})
+	if opts.onEvent != nil {
+		c.Subscribe(opts.onEvent)
+	}
 	c.Subscribe(hub.ChainEvent) // after the pool, as the node wires it
 	wl := NewWalletLoader(wallet.Config{Dir: filepath.Join(dir, "wallet"), Params: p, KDF: wallet.KDFParams{N: 16, R: 1, P: 1}})
 	n := &testNode{t: t, params: p, dir: dir, chain: c, pool: pool, hub: hub, stopped: make(chan struct{})}
