@@ -31,6 +31,7 @@ type testNode struct {
 	dir     string
 	chain   *chain.Chain
 	pool    *mempool.Pool
+	hub     *Hub
 	srv     *Server
 	client  *Client
 	stopped chan struct{}
@@ -42,6 +43,9 @@ type nodeOptions struct {
 	config  func(*Config)
 	setup   func(*Server) // runs before Start, so handlers see its changes
 	network NetworkAPI
+	hub     HubConfig // QueueLen and MaxSubs for the node's notification hub
+	// onEvent, if set, is subscribed to the chain before the hub.
+	onEvent func(chain.Event)
 }
 
 func newTestNode(t testing.TB, opts nodeOptions) *testNode {
@@ -55,8 +59,18 @@ func newTestNode(t testing.TB, opts nodeOptions) *testNode {
 	if err != nil {
 		t.Fatalf("open chain: %v", err)
 	}
+	hc := opts.hub
+	hc.Params = p
+	hub := NewHub(hc)
 	pc := opts.pool
 	pc.Params, pc.State = p, c
+	onAccept := pc.OnAccept
+	pc.OnAccept = func(tx *consensus.Tx) {
+		if onAccept != nil {
+			onAccept(tx)
+		}
+		hub.TxAccepted(tx)
+	}
 	pool := mempool.New(pc)
 	c.Subscribe(func(ev chain.Event) {
 		switch ev.Kind {
@@ -66,10 +80,14 @@ func newTestNode(t testing.TB, opts nodeOptions) *testNode {
 			pool.BlockDisconnected(ev.Block)
 		}
 	})
+	if opts.onEvent != nil {
+		c.Subscribe(opts.onEvent)
+	}
+	c.Subscribe(hub.ChainEvent) // after the pool, as the node wires it
 	wl := NewWalletLoader(wallet.Config{Dir: filepath.Join(dir, "wallet"), Params: p, KDF: wallet.KDFParams{N: 16, R: 1, P: 1}})
-	n := &testNode{t: t, params: p, dir: dir, chain: c, pool: pool, stopped: make(chan struct{})}
+	n := &testNode{t: t, params: p, dir: dir, chain: c, pool: pool, hub: hub, stopped: make(chan struct{})}
 	cfg := Config{
-		Addr: "127.0.0.1:0", DataDir: dir,
+		Addr: "127.0.0.1:0", DataDir: dir, Hub: hub,
 		Backend: Backend{
 			Params: p, Chain: c, Mempool: pool, Wallet: wl, Network: opts.network,
 			Miner:     miner.New(miner.Config{Chain: c, Source: pool, Threads: 1}),

@@ -71,6 +71,8 @@ func (s *Server) buildTable() {
 		{"Network", s.networkMethods()},
 		{"Wallet", s.walletMethods()},
 		{"Control", s.controlMethods()},
+		{"Explorer", s.exploreMethods()},
+		{"Notifications (websocket)", s.notifyMethods()},
 	}
 	s.methods = make(map[string]*method)
 	for gi := range s.groups {

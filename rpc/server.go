@@ -69,9 +69,17 @@ type Config struct {
 	// Observe, if set, is told every call's method, JSON-RPC error code
 	// (0 for success) and duration, for metrics.
 	Observe func(method string, code int, d time.Duration)
+	// Hub, if set, serves subscribe over websocket (see ws.go).
+	Hub *Hub
+	// MaxWebSockets bounds open websocket connections (default
+	// DefaultMaxWebSockets); WSWriteTimeout is how long one write to a
+	// client may block before it is dropped (default DefaultWSWriteTimeout).
+	MaxWebSockets  int
+	WSWriteTimeout time.Duration
 }
 
-// Server serves JSON-RPC 2.0 over HTTP POST at "/".
+// Server serves JSON-RPC 2.0 over HTTP POST at "/", and over a websocket
+// (with subscriptions) when the request asks for an upgrade.
 type Server struct {
 	cfg       Config
 	b         Backend
@@ -89,6 +97,10 @@ type Server struct {
 	userHash   [32]byte
 	passHash   [32]byte
 	cookiePath string // set while a cookie written by Start exists
+
+	closing bool                   // Shutdown began: no new websockets
+	wsConns map[*wsClient]struct{} // open websockets, closed by Shutdown
+	wsWG    sync.WaitGroup
 
 	sendMu sync.Mutex // one wallet send at a time, so two never pick the same nonce
 	fees   feeCache
@@ -139,6 +151,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.MaxWebSockets <= 0 {
+		cfg.MaxWebSockets = DefaultMaxWebSockets
+	}
+	if cfg.WSWriteTimeout <= 0 {
+		cfg.WSWriteTimeout = DefaultWSWriteTimeout
 	}
 	if (cfg.User == "") != (cfg.Password == "") {
 		return nil, errors.New("rpc: set both the rpc user and password, or neither to use cookie auth")
@@ -236,6 +254,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if srv != nil {
 		err = srv.Shutdown(ctx)
 	}
+	// Hijacked websocket connections are not the http.Server's any more.
+	if werr := s.closeWebSockets(ctx); err == nil {
+		err = werr
+	}
 	if path != "" {
 		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
 			err = fmt.Errorf("rpc: remove cookie: %w", rerr)
@@ -266,6 +288,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="cairn-rpc"`)
 		writeJSON(w, http.StatusUnauthorized, errorResponse(nil, newError(CodeUnauthorized, "unauthorized: missing or wrong rpc credentials")))
+		return
+	}
+	if isWebSocket(r) {
+		s.serveWS(w, r, wsPolicy{})
 		return
 	}
 	if r.Method != http.MethodPost {

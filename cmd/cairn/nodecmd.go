@@ -33,7 +33,8 @@ CAIRN_GENESIS and CAIRN_DATADIR set the flags of the same name; the command
 line wins over the environment, which wins over the config file.`,
 		Example: `  cairn node                                   # main network in ~/.cairn/main
   cairn node --network regtest --datadir /tmp/rt --mdns off
-  cairn node --network regtest --mine --miner-address rcairn1...`,
+  cairn node --network regtest --mine --miner-address rcairn1...
+  cairn node --network regtest --http 127.0.0.1:8080     # block explorer at http://127.0.0.1:8080/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			flags := cmd.Flags()
@@ -102,6 +103,7 @@ line wins over the environment, which wins over the config file.`,
 	f.StringVar(&cfg.MDNS, "mdns", "auto", "LAN discovery by mDNS: on, off, or auto (on for test/regtest)")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
 	f.IntVar(&cfg.SigCacheMB, "sigcache-mb", sigcache.DefaultMaxBytes>>20, "memory for the cache of verified signatures shared by mempool and block checks, MiB (0 = off)")
+	f.StringVar(&cfg.HTTPAddr, "http", "", "serve the block explorer on this address (e.g. 127.0.0.1:8080; a non-loopback address needs --rpc-user/--rpc-password)")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&logFormat, "log-format", "text", "text or json")
 	return cmd

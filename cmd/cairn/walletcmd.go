@@ -90,7 +90,7 @@ func newWalletCmd() *cobra.Command {
 		},
 	})
 
-	cmd.AddCommand(newWalletSendCmd(cf))
+	cmd.AddCommand(newWalletSendCmd(cf), newWalletWatchCmd(cf))
 
 	var count, skip int
 	histCmd := &cobra.Command{

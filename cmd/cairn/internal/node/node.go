@@ -40,6 +40,8 @@ type Config struct {
 	// SigCacheMB bounds the signature cache shared by the mempool and
 	// block checks, in MiB; 0 or less disables it.
 	SigCacheMB int
+	// HTTPAddr, if set, serves the block explorer there (see web.go).
+	HTTPAddr string
 }
 
 // Run starts the node and blocks until ctx is cancelled (SIGINT/SIGTERM) or

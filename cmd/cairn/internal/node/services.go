@@ -23,6 +23,7 @@ type services struct {
 	pool    *mempool.Pool
 	miner   *miner.Miner // for generatetoaddress; background mining has its own
 	rpc     *rpc.Server
+	hub     *rpc.Hub // websocket notifications
 	closers []func(context.Context) error
 }
 
@@ -34,12 +35,13 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			_ = s.close(context.Background())
 		}
 	}()
+	s.hub = newHub(cfg, met, log)
 	s.pool = mempool.New(mempool.Config{
 		Params: cfg.Params, State: ch, Logger: log.With("component", "mempool"),
 		SigCache: sigs, // shared with the chain: blocks skip what the pool verified
 		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
 		// peers drop copies of what they already have.
-		OnAccept: s.announceTx,
+		OnAccept: func(tx *consensus.Tx) { s.announceTx(tx); s.hub.TxAccepted(tx) },
 	})
 	ch.Subscribe(func(ev chain.Event) {
 		switch ev.Kind {
@@ -61,6 +63,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			}
 		}
 	})
+	ch.Subscribe(s.hub.ChainEvent) // after the pool: a client told of a block sees the pool without its txs
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -108,7 +111,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	s.closers = append(s.closers, func(context.Context) error { return wl.Close() })
 	srv, err := rpc.New(rpc.Config{
 		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
-		Logger: log.With("component", "rpc"), Observe: met.rpcObserve,
+		Logger: log.With("component", "rpc"), Observe: met.rpcObserve, Hub: s.hub,
 		Backend: rpc.Backend{
 			Params: cfg.Params, Chain: relayChain{ch, s.announceBlock}, Mempool: s.pool, Miner: s.miner, Wallet: wl,
 			Network: network,
@@ -123,6 +126,9 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}
 	s.rpc = srv
 	s.closers = append(s.closers, srv.Shutdown)
+	if err := s.startExplorer(cfg, log); err != nil {
+		return nil, err
+	}
 
 	met.watchChain(ch)
 	met.watchMempool(s.pool)
