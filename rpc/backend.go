@@ -95,6 +95,7 @@ type Wallet interface {
 	DumpPrivKey(addr consensus.Address, passphrase []byte) (string, error)
 	Backup(path string) error
 	Info() wallet.Info
+	Outbox() *wallet.Outbox
 	BuildSendFrom(view wallet.ChainView, from, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error)
 }
 

@@ -67,5 +67,14 @@ func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
 	if err != nil {
 		return nil, walletError(err)
 	}
-	return s.submitTx(tx)
+	res, err := s.submitTx(tx)
+	if err != nil {
+		return nil, err
+	}
+	// Remembered until it confirms, so a restart or crash cannot lose it
+	// (the node rebroadcasts what the mempool no longer holds).
+	if oerr := w.Outbox().Add(tx, s.cfg.Now()); oerr != nil {
+		s.log.Warn("payment sent but not recorded in the wallet outbox", "txid", tx.ID(), "err", oerr)
+	}
+	return res, nil
 }

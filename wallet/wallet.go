@@ -76,6 +76,8 @@ type Wallet struct {
 	relock *time.Timer
 	gen    uint64 // counts unlocks so a stale timer cannot lock a newer one
 	closed bool
+
+	outbox *Outbox
 }
 
 // Open loads the wallet in cfg.Dir, locked. It returns ErrNoWallet if there
@@ -112,8 +114,12 @@ func newWallet(cfg Config, st *state) *Wallet {
 	return &Wallet{
 		dir: cfg.Dir, params: cfg.Params, log: cfg.Logger, now: cfg.Now,
 		st: st, index: st.buildIndex(),
+		outbox: openOutbox(cfg.Dir, cfg.Logger),
 	}
 }
+
+// Outbox is the wallet's list of its own unconfirmed payments.
+func (w *Wallet) Outbox() *Outbox { return w.outbox }
 
 // Unlock decrypts the master key for d (0 < d <= MaxUnlockDuration), then
 // relocks by itself. Unlocking an unlocked wallet restarts the countdown. It

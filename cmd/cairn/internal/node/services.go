@@ -64,6 +64,9 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		}
 	})
 	ch.Subscribe(s.hub.ChainEvent) // after the pool: a client told of a block sees the pool without its txs
+	loadMempool(s.pool, cfg.DataDir, log)
+	// Registered first, so it runs last: after P2P and RPC stopped adding.
+	s.closers = append(s.closers, func(context.Context) error { return saveMempool(s.pool, cfg.DataDir, log) })
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -109,6 +112,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		Dir: filepath.Join(cfg.DataDir, "wallet"), Params: cfg.Params, Logger: log.With("component", "wallet"),
 	})
 	s.closers = append(s.closers, func(context.Context) error { return wl.Close() })
+	go rebroadcast(ctx, wl, ch, s.pool, log.With("component", "wallet"))
 	srv, err := rpc.New(rpc.Config{
 		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
 		Logger: log.With("component", "rpc"), Observe: met.rpcObserve, Hub: s.hub,
