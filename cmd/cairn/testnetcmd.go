@@ -28,6 +28,7 @@ func newTestnetCmd() *cobra.Command {
 	cmd.PersistentFlags().BoolVar(&tf.json, "json", false, "print JSON for scripts")
 	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
 	cmd.AddCommand(newTestnetNodeTools(tf)...)
+	cmd.AddCommand(newTestnetCondCmds(tf)...)
 	simple := []struct {
 		use, short string
 		args       int
@@ -80,6 +81,7 @@ func newTestnetCmd() *cobra.Command {
 func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	var o testnet.Options
 	var detach bool
+	var cf upCondFlags
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create (if needed) and start a local network; Ctrl-C stops it",
@@ -99,6 +101,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 			n, err := testnet.Open(tf.dir)
 			if err == nil {
 				if err := checkUpFlags(c, n, o); err != nil {
+					return err
+				}
+				if err := cf.apply(c, n); err != nil {
 					return err
 				}
 				running := 0
@@ -124,6 +129,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(os.Stderr, "created %s in %s\n", n.State.Name, n.Dir)
+				if err := cf.apply(c, n); err != nil {
+					return err
+				}
 			}
 			if err := n.Up(ctx); err != nil {
 				_ = n.Down()
@@ -160,6 +168,7 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	f.StringVar(&o.Topology, "topology", "mesh", "mesh, ring, line or random")
 	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
 	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
+	cf.register(c)
 	return c
 }
 
