@@ -29,6 +29,7 @@ func newTestnetCmd() *cobra.Command {
 	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
 	cmd.AddCommand(newTestnetNodeTools(tf)...)
 	cmd.AddCommand(newTestnetCondCmds(tf)...)
+	cmd.AddCommand(newTestnetDashboardCmd(tf))
 	simple := []struct {
 		use, short string
 		args       int
@@ -55,10 +56,7 @@ func newTestnetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := n.Start(ctx, i); err != nil {
-				return err
-			}
-			return n.ConnectTopology(ctx)
+			return n.StartNode(ctx, i)
 		}},
 		{"heal", "Undo a partition: lift bans and reconnect the topology", 0, func(ctx context.Context, n *testnet.Network, _ []string) error { return n.Heal(ctx) }},
 	}
@@ -82,6 +80,7 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	var o testnet.Options
 	var detach bool
 	var cf upCondFlags
+	var dashAddr string
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create (if needed) and start a local network; Ctrl-C stops it",
@@ -137,6 +136,10 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 				_ = n.Down()
 				return err
 			}
+			url, err := upDashboard(ctx, n, dashAddr, detach)
+			if err != nil {
+				return err
+			}
 			if tf.json {
 				if err := printJSON(n.Status(ctx)); err != nil {
 					return err
@@ -144,6 +147,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 			} else {
 				printNodeTable(n, n.Status(ctx))
 				printHowTo(n)
+			}
+			if url != "" {
+				fmt.Fprintln(os.Stderr, "dashboard:", url)
 			}
 			if detach {
 				return nil
@@ -169,6 +175,7 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
 	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
 	cf.register(c)
+	f.StringVar(&dashAddr, "dashboard", "127.0.0.1:0", "serve the live dashboard on this loopback address (port 0: a free one; off: none)")
 	return c
 }
 
@@ -230,17 +237,9 @@ func newTestnetPartitionCmd(tf *testnetFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var groups [][]int
-			for _, g := range args {
-				var members []int
-				for _, name := range strings.Split(g, ",") {
-					i, err := n.Node(strings.TrimSpace(name))
-					if err != nil {
-						return err
-					}
-					members = append(members, i)
-				}
-				groups = append(groups, members)
+			groups, err := n.ParseGroups(args)
+			if err != nil {
+				return err
 			}
 			return n.Partition(c.Context(), groups)
 		},
