@@ -115,6 +115,9 @@ func (s *Server) do(ctx context.Context, a action) error {
 	case "heal":
 		return n.Heal(ctx)
 	case "delay":
+		if !n.Conditioned() {
+			return badAction{"this testnet runs without network conditions (start it with `cairn testnet up --latency 0ms`)"}
+		}
 		d, err := time.ParseDuration(a.Latency)
 		if a.Latency == "0" {
 			d, err = 0, nil

@@ -116,7 +116,7 @@ function renderTimeline(blocks, nodes) {
   }
   let maxMs = 10;
   for (const b of rows) for (const v of Object.values(b.at)) maxMs = Math.max(maxMs, v);
-  const x0 = 70, x1 = 470, rowH = 25;
+  const x0 = 50, x1 = 420, rowH = 25;
   const x = (ms) => x0 + ((x1 - x0) * ms) / maxMs;
   svg.appendChild(el("svg:line", { class: "axis", x1: x0, y1: 8, x2: x0, y2: 12 + rows.length * rowH }));
   for (const t of [0, maxMs / 2, maxMs]) svg.appendChild(el("svg:text", { x: x(t), y: 20 + rows.length * rowH, "text-anchor": "middle" }, Math.round(t) + " ms"));
