@@ -180,3 +180,25 @@ func TestLatencyPropagation(t *testing.T) {
 		t.Errorf("without latency propagation median %v, not below %v with it", median(fast), median(slow))
 	}
 }
+
+// TestPropagationFigures measures docs/PERFORMANCE.md's block propagation
+// on 10 nodes at 0, 50 and 200 ms per hop. Opt-in: CAIRN_FIGURES=1.
+func TestPropagationFigures(t *testing.T) {
+	if os.Getenv("CAIRN_FIGURES") == "" {
+		t.Skip("figures: set CAIRN_FIGURES=1")
+	}
+	n := newCondNet(t, 10, "ring", Conditions{})
+	p := watchAll(t, n)
+	for _, lat := range []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond} {
+		if err := n.SetConditions(ctxT(t, 30*time.Second), nil, func(c *Conditions) { *c = Conditions{Latency: lat} }); err != nil {
+			t.Fatal(err)
+		}
+		var all []time.Duration
+		for k := 0; k < 30; k++ {
+			_, d := p.blockFrom(t, n, k%10, 0)
+			all = append(all, d)
+		}
+		slices.Sort(all)
+		t.Logf("latency %v: block to all 10 nodes (ring, 5 hops max): p50 %v p99 %v (n=%d)", lat, all[len(all)/2].Round(time.Millisecond), all[len(all)*99/100].Round(time.Millisecond), len(all))
+	}
+}

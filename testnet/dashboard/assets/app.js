@@ -101,7 +101,9 @@ function renderGraph(st) {
     const g = el("svg:g", { "data-node": n.name });
     g.appendChild(el("svg:circle", { class: "vertex" + (n.running ? "" : " down"), cx: pos[i][0], cy: pos[i][1], r: 17, fill: n.running ? tipColor(n.tip) : "#ddd" }));
     g.appendChild(el("svg:text", { x: pos[i][0], y: pos[i][1] + 4, "text-anchor": "middle", fill: "#fff", style: "fill:#fff;font-weight:600" }, String(i + 1)));
-    g.appendChild(el("svg:text", { x: pos[i][0], y: pos[i][1] + 31, "text-anchor": "middle" }, n.running ? "h" + n.height : "down"));
+    // The height label sits outside the circle, away from the links.
+    const a = (2 * Math.PI * i) / N - Math.PI / 2, lr = r + 30;
+    g.appendChild(el("svg:text", { x: cx + lr * Math.cos(a), y: cy + lr * Math.sin(a) + 4, "text-anchor": "middle" }, n.running ? "h" + n.height : "down"));
     svg.appendChild(g);
   });
 }
