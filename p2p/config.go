@@ -19,6 +19,9 @@ type Config struct {
 	DataDir string
 	// Listen multiaddrs; default DefaultListen(Params).
 	Listen []string
+	// Announce, if set, replaces the addresses the node tells peers to
+	// dial (identify, getnetworkinfo): e.g. a proxy in front of Listen.
+	Announce []string
 	// Peers are static peers (full multiaddrs with /p2p/<id>), kept connected
 	// with exponential backoff.
 	Peers []string

@@ -18,6 +18,7 @@ import (
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // connGrace protects new connections from the connection manager's trimming
@@ -39,8 +40,23 @@ func newHost(cfg *Config, key crypto.PrivKey, g *peers.Gater, bw *metrics.Bandwi
 	if err != nil {
 		return nil, fmt.Errorf("p2p: connection manager: %w", err)
 	}
+	var announce []ma.Multiaddr
+	for _, s := range cfg.Announce {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return nil, ConfigError{"Announce", err.Error()}
+		}
+		announce = append(announce, a)
+	}
+	addrsFactory := func(addrs []ma.Multiaddr) []ma.Multiaddr {
+		if len(announce) > 0 {
+			return announce
+		}
+		return addrs
+	}
 	h, err := libp2p.New(
 		libp2p.Identity(key),
+		libp2p.AddrsFactory(addrsFactory),
 		libp2p.NoListenAddrs,
 		// No SO_REUSEPORT: it only helps hole punching (off here), and with
 		// it a second node on the same machine would silently share our

@@ -90,6 +90,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, ConfigError{"Listen", fmt.Sprintf("%q: %v", s, err)}
 		}
 	}
+	for _, s := range cfg.Announce {
+		if _, err := ma.NewMultiaddr(s); err != nil {
+			return nil, ConfigError{"Announce", fmt.Sprintf("%q: %v", s, err)}
+		}
+	}
 	key, err := loadIdentity(cfg.DataDir, log)
 	if err != nil {
 		return nil, err

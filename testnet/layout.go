@@ -57,6 +57,9 @@ type NodeSpec struct {
 	WalletKey   int    `json:"wallet_key"` // index into keys.json
 	PeerID      string `json:"peer_id,omitempty"`
 	PID         int    `json:"pid,omitempty"`
+	// ProxyPort, when set, is where the node's P2P traffic enters through
+	// the network-conditions proxy (see netcond.go); peers dial only it.
+	ProxyPort int `json:"proxy_port,omitempty"`
 }
 
 // State is what testnet.json holds.
@@ -69,6 +72,10 @@ type State struct {
 	Nodes     []NodeSpec    `json:"nodes"`
 	Edges     [][2]int      `json:"edges"`
 	Created   time.Time     `json:"created"`
+	// Helper processes started by up (see helpers.go).
+	ProxyPID      int    `json:"proxy_pid,omitempty"`
+	DashboardPID  int    `json:"dashboard_pid,omitempty"`
+	DashboardAddr string `json:"dashboard_addr,omitempty"`
 }
 
 // Key is a funded account's private key (test money only).

@@ -78,7 +78,11 @@ func (n *Network) RPCURL(i int) string {
 // P2PAddr is node i's TCP multiaddr with its peer id, once known.
 func (n *Network) P2PAddr(i int) string {
 	ns := n.State.Nodes[i]
-	a := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.P2PPort)
+	port := ns.P2PPort
+	if ns.ProxyPort != 0 {
+		port = ns.ProxyPort // peers reach it only through its proxy
+	}
+	a := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port)
 	if ns.PeerID != "" {
 		a += "/p2p/" + ns.PeerID
 	}
@@ -134,6 +138,9 @@ func (n *Network) nodeArgs(i int) []string {
 		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.P2PPort),
 		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", ns.MetricsPort),
 		"--mdns", "off",
+	}
+	if ns.ProxyPort != 0 {
+		args = append(args, "--announce", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.ProxyPort))
 	}
 	if ns.Mining {
 		args = append(args, "--mine", "--miner-address", ns.MinerAddr, "--mine-threads", "1")
@@ -203,6 +210,9 @@ func portTaken(dir string, offset int64) bool {
 func (n *Network) startOnce(ctx context.Context, i int) error {
 	if n.Running(i) {
 		return fmt.Errorf("%s is already running (pid %d)", n.State.Nodes[i].Name, n.State.Nodes[i].PID)
+	}
+	if err := n.ensureProxy(ctx); err != nil {
+		return err
 	}
 	ns := &n.State.Nodes[i]
 	_ = os.Remove(filepath.Join(ns.Dir, ".cookie")) // stale after a kill -9
@@ -298,6 +308,7 @@ func (n *Network) Down() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, n.stopHelpers())
 	return errors.Join(errs...)
 }
 
@@ -305,6 +316,7 @@ func (n *Network) Down() error {
 // writing its data dir would recreate files under a deleted tree), and
 // deletes the directory.
 func (n *Network) Destroy() error {
+	_ = n.stopHelpers()
 	for i := range n.State.Nodes {
 		if n.Running(i) {
 			_ = syscall.Kill(n.State.Nodes[i].PID, syscall.SIGKILL)

@@ -97,6 +97,7 @@ line wins over the environment, which wins over the config file.`,
 	f.StringVar(&cfg.RPCUser, "rpc-user", "", "JSON-RPC user (default: cookie auth)")
 	f.StringVar(&cfg.RPCPassword, "rpc-password", "", "JSON-RPC password")
 	f.StringSliceVar(&cfg.Listen, "listen", nil, "P2P listen multiaddrs (default: all interfaces, TCP and QUIC on the network port, on main and test; 127.0.0.1 on regtest and custom networks)")
+	f.StringSliceVar(&cfg.Announce, "announce", nil, "P2P multiaddrs told to peers instead of the listen addresses (e.g. a proxy in front of --listen)")
 	f.StringSliceVar(&cfg.Peers, "peer", nil, "peer multiaddr to connect to (repeatable)")
 	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "DHT bootstrap peer multiaddr (repeatable)")
 	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")

@@ -28,6 +28,8 @@ func newTestnetCmd() *cobra.Command {
 	cmd.PersistentFlags().BoolVar(&tf.json, "json", false, "print JSON for scripts")
 	cmd.AddCommand(newTestnetUpCmd(tf), newTestnetStatusCmd(tf), newTestnetLoadCmd(tf), newTestnetPartitionCmd(tf))
 	cmd.AddCommand(newTestnetNodeTools(tf)...)
+	cmd.AddCommand(newTestnetCondCmds(tf)...)
+	cmd.AddCommand(newTestnetDashboardCmd(tf))
 	simple := []struct {
 		use, short string
 		args       int
@@ -54,10 +56,7 @@ func newTestnetCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := n.Start(ctx, i); err != nil {
-				return err
-			}
-			return n.ConnectTopology(ctx)
+			return n.StartNode(ctx, i)
 		}},
 		{"heal", "Undo a partition: lift bans and reconnect the topology", 0, func(ctx context.Context, n *testnet.Network, _ []string) error { return n.Heal(ctx) }},
 	}
@@ -80,6 +79,8 @@ func newTestnetCmd() *cobra.Command {
 func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	var o testnet.Options
 	var detach bool
+	var cf upCondFlags
+	var dashAddr string
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create (if needed) and start a local network; Ctrl-C stops it",
@@ -99,6 +100,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 			n, err := testnet.Open(tf.dir)
 			if err == nil {
 				if err := checkUpFlags(c, n, o); err != nil {
+					return err
+				}
+				if err := cf.apply(c, n); err != nil {
 					return err
 				}
 				running := 0
@@ -124,9 +128,16 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(os.Stderr, "created %s in %s\n", n.State.Name, n.Dir)
+				if err := cf.apply(c, n); err != nil {
+					return err
+				}
 			}
 			if err := n.Up(ctx); err != nil {
 				_ = n.Down()
+				return err
+			}
+			url, err := upDashboard(ctx, n, dashAddr, detach)
+			if err != nil {
 				return err
 			}
 			if tf.json {
@@ -136,6 +147,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 			} else {
 				printNodeTable(n, n.Status(ctx))
 				printHowTo(n)
+			}
+			if url != "" {
+				fmt.Fprintln(os.Stderr, "dashboard:", url)
 			}
 			if detach {
 				return nil
@@ -160,6 +174,8 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	f.StringVar(&o.Topology, "topology", "mesh", "mesh, ring, line or random")
 	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
 	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
+	cf.register(c)
+	f.StringVar(&dashAddr, "dashboard", "127.0.0.1:0", "serve the live dashboard on this loopback address (port 0: a free one; off: none)")
 	return c
 }
 
@@ -221,17 +237,9 @@ func newTestnetPartitionCmd(tf *testnetFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var groups [][]int
-			for _, g := range args {
-				var members []int
-				for _, name := range strings.Split(g, ",") {
-					i, err := n.Node(strings.TrimSpace(name))
-					if err != nil {
-						return err
-					}
-					members = append(members, i)
-				}
-				groups = append(groups, members)
+			groups, err := n.ParseGroups(args)
+			if err != nil {
+				return err
 			}
 			return n.Partition(c.Context(), groups)
 		},

@@ -32,6 +32,7 @@ type Config struct {
 	RPCUser      string
 	RPCPassword  string
 	Listen       []string
+	Announce     []string
 	Peers        []string
 	Bootstrap    []string
 	NoP2P        bool

@@ -90,7 +90,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			return nil, fmt.Errorf("--mdns must be on, off or auto, not %q", cfg.MDNS)
 		}
 		n, err := p2p.New(ctx, p2p.Config{
-			Params: cfg.Params, DataDir: cfg.DataDir, Listen: cfg.Listen, Peers: cfg.Peers,
+			Params: cfg.Params, DataDir: cfg.DataDir, Listen: cfg.Listen, Announce: cfg.Announce, Peers: cfg.Peers,
 			Bootstrap: cfg.Bootstrap, MDNS: mdns, Logger: log.With("component", "p2p"),
 			Chain: ch, Mempool: s.pool,
 		})
