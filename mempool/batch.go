@@ -90,6 +90,8 @@ func (p *Pool) batchVerify(entries []*entry, prepErrs []error) []bool {
 	start := 0
 	for round := 0; start < len(in) && round < batchRetries; round++ {
 		p.sigChecks.Add(uint64(len(in) - start))
+		p.sigBatched.Add(uint64(len(in) - start))
+		p.sigBatches.Add(1)
 		bad := p.cfg.Verifier.Verify(in[start:])
 		end := len(in)
 		if bad >= 0 {

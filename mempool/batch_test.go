@@ -142,7 +142,7 @@ func TestAddBatchVerifiesAsOneBatch(t *testing.T) {
 		txs = append(txs, k.fastTx(t, p.one.params, 0, 1000))
 	}
 	p.check(t, txs)
-	if st := p.batch.pool.Stats(); st.SigVerifications != 20 || st.Accepted != 20 {
+	if st := p.batch.pool.Stats(); st.SigVerifications != 20 || st.Accepted != 20 || st.SigBatched != 20 || st.SigBatches != 1 {
 		t.Fatalf("batch pool: %d signatures verified for 20 txs, %d accepted", st.SigVerifications, st.Accepted)
 	}
 	if st := p.batch.pool.cfg.Verifier.Stats(); st.Batches != 1 || st.Signatures != 20 {

@@ -88,6 +88,7 @@ type Pool struct {
 	// the shared SigCache vouched for, and cacheHits answers from the
 	// recently-rejected filter; all happen outside mu.
 	sigChecks, sigCacheHits, cacheHits atomic.Uint64
+	sigBatched, sigBatches             atomic.Uint64
 
 	mu          sync.RWMutex
 	all         map[consensus.Hash]*entry

@@ -23,6 +23,9 @@ import (
 // CAIRN_BENCH_BLOCKS and CAIRN_BENCH_TXS, e.g.
 //
 //	CAIRN_BENCH_BLOCKS=2000 go test -run '^$' -bench InitialSync -benchtime 1x ./p2p/
+//
+// CAIRN_BENCH_PROCESS=1 also syncs from one peer in a child process and
+// reports that node's rate, peak RSS and CPU time (Linux).
 func benchScale(tb testing.TB) (blocks, txs int) {
 	get := func(name string, def int) int {
 		if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
@@ -137,6 +140,11 @@ func BenchmarkInitialSync(b *testing.B) {
 			secs := total.Seconds() / float64(b.N)
 			b.ReportMetric(float64(nBlocks)/secs, "blocks/s")
 			b.ReportMetric(float64(nBlocks*nTxs)/secs, "tx/s")
+			if peers == 1 && os.Getenv("CAIRN_BENCH_PROCESS") != "" {
+				// Again with the syncing node alone in a child process:
+				// its peak RSS is then a node's, not the servers' too.
+				benchSyncProcess(b, servers[0], tip, nBlocks, nTxs)
+			}
 		})
 	}
 }

@@ -1,0 +1,90 @@
+//go:build linux
+
+package p2p
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cairn-chain/cairn/chain/chaintest"
+	"github.com/cairn-chain/cairn/consensus"
+)
+
+// Environment of the sync child process (see benchSyncProcess).
+const (
+	childEnv       = "CAIRN_SYNC_CHILD"
+	childPeerEnv   = "CAIRN_SYNC_CHILD_PEER"
+	childTipEnv    = "CAIRN_SYNC_CHILD_TIP"
+	childKeysEnv   = "CAIRN_SYNC_CHILD_KEYS"
+	childWindowEnv = "CAIRN_SYNC_WINDOW"
+	childResult    = "SYNC-CHILD-SECONDS "
+)
+
+// benchSyncProcess runs a fresh node syncing from server in a child
+// process (this test binary, running TestSyncChildProcess), so its peak
+// RSS is a syncing node's alone, as with a real `cairn node`. It reports
+// the child's sync rate, peak RSS and CPU time.
+func benchSyncProcess(b *testing.B, server string, tip consensus.Hash, nBlocks, nTxs int) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSyncChildProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"=1", childPeerEnv+"="+server, childTipEnv+"="+tip.String(),
+		childKeysEnv+"="+strconv.Itoa(nTxs))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("sync child: %v\n%s", err, out.String())
+	}
+	var secs float64
+	for _, line := range strings.Split(out.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, childResult); ok {
+			secs, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	if secs <= 0 {
+		b.Fatalf("sync child reported no time:\n%s", out.String())
+	}
+	ps := cmd.ProcessState
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no rusage for the sync child")
+	}
+	cpu := ps.UserTime() + ps.SystemTime()
+	b.ReportMetric(float64(nBlocks*nTxs)/secs, "child-tx/s")
+	b.ReportMetric(float64(ru.Maxrss)/1024, "child-peak-RSS-MiB") // Linux: KiB
+	b.ReportMetric(float64(cpu.Microseconds())/float64(nBlocks*nTxs), "child-CPU-us/tx")
+}
+
+// TestSyncChildProcess is the child side of benchSyncProcess; run alone
+// (without its environment) it has nothing to do.
+func TestSyncChildProcess(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		t.Skip("helper process of BenchmarkInitialSync")
+	}
+	keys, err := strconv.Atoi(os.Getenv(childKeysEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := chaintest.NewParams(chaintest.Options{Name: "p2pbench", Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip, err := consensus.ParseHash(os.Getenv(childTipEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	window, _ := strconv.Atoi(os.Getenv(childWindowEnv))
+	start := time.Now()
+	fresh := newNode(t, p, "child", filepath.Join(t.TempDir(), "child"), func(c *Config) {
+		c.Peers = []string{os.Getenv(childPeerEnv)}
+		c.SyncWindow = window // 0: the default
+	})
+	waitFor(t, 30*time.Minute, "child synced", func() bool { return fresh.chain.Tip().Hash == tip })
+	fmt.Printf("%s%.3f\n", childResult, time.Since(start).Seconds())
+}
