@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +46,9 @@ func benchSyncProcess(b *testing.B, server string, tip consensus.Hash, nBlocks, 
 	for _, line := range strings.Split(out.String(), "\n") {
 		if v, ok := strings.CutPrefix(line, childResult); ok {
 			secs, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+		if strings.HasPrefix(line, "child: ") {
+			b.Log(line)
 		}
 	}
 	if secs <= 0 {
@@ -85,6 +89,13 @@ func TestSyncChildProcess(t *testing.T) {
 		c.Peers = []string{os.Getenv(childPeerEnv)}
 		c.SyncWindow = window // 0: the default
 	})
-	waitFor(t, 30*time.Minute, "child synced", func() bool { return fresh.chain.Tip().Hash == tip })
+	var maxHeap, maxSys uint64
+	var ms runtime.MemStats
+	waitFor(t, 30*time.Minute, "child synced", func() bool {
+		runtime.ReadMemStats(&ms)
+		maxHeap, maxSys = max(maxHeap, ms.HeapInuse), max(maxSys, ms.Sys-ms.HeapReleased)
+		return fresh.chain.Tip().Hash == tip
+	})
 	fmt.Printf("%s%.3f\n", childResult, time.Since(start).Seconds())
+	fmt.Printf("child: peak Go heap in use %d MiB, peak Go memory held %d MiB (sampled)\n", maxHeap>>20, maxSys>>20)
 }

@@ -38,10 +38,22 @@ func benchScale(tb testing.TB) (blocks, txs int) {
 
 // seedChain generates the benchmark chain once into a chain directory that
 // serving nodes copy.
+// CAIRN_BENCH_SEED names a directory to keep the generated chain in and
+// reuse on the next run with the same scale (generation takes minutes).
 func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, consensus.Hash) {
 	b.Helper()
 	start := time.Now()
 	gen := chaintest.MustNew(chaintest.Options{Name: "p2pbench", Keys: nTxs})
+	keep := os.Getenv("CAIRN_BENCH_SEED")
+	if keep != "" {
+		keep = filepath.Join(keep, fmt.Sprintf("%dx%d", nBlocks, nTxs))
+		if raw, err := os.ReadFile(filepath.Join(keep, "tip")); err == nil {
+			if tip, err := consensus.ParseHash(string(raw)); err == nil {
+				b.Logf("reusing the chain in %s", keep)
+				return gen.Params, keep, tip
+			}
+		}
+	}
 	blocks := make([]*chaintest.Block, 0, nBlocks)
 	parent := "genesis"
 	for i := 0; i < nBlocks; i++ {
@@ -54,6 +66,9 @@ func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, cons
 		parent = name
 	}
 	dir := filepath.Join(b.TempDir(), "seed")
+	if keep != "" {
+		dir = keep
+	}
 	ch, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chain"), Params: gen.Params, NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -69,6 +84,11 @@ func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, cons
 	tip := ch.Tip().Hash
 	if err := ch.Close(); err != nil {
 		b.Fatal(err)
+	}
+	if keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, "tip"), []byte(tip.String()), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 	// The direct ProcessBlock rate is the ceiling for any sync: it is what
 	// the chain can verify and apply with no network at all.
