@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +53,9 @@ type Config struct {
 	// signature it verifies, so a block of pool txs connects without
 	// verifying them again, and skips verifying ids it holds. Nil = none.
 	SigCache *sigcache.Cache
+	// Verifier batch-verifies the signatures of an AddBatch. Nil: New
+	// creates one with crypto/rand coefficients.
+	Verifier *consensus.BatchVerifier
 }
 
 // Defaults applied by New.
@@ -84,6 +88,7 @@ type Pool struct {
 	// the shared SigCache vouched for, and cacheHits answers from the
 	// recently-rejected filter; all happen outside mu.
 	sigChecks, sigCacheHits, cacheHits atomic.Uint64
+	sigBatched, sigBatches             atomic.Uint64
 
 	mu          sync.RWMutex
 	all         map[consensus.Hash]*entry
@@ -142,6 +147,9 @@ func New(cfg Config) *Pool {
 	if cfg.RejectCacheSize <= 0 {
 		cfg.RejectCacheSize = DefaultRejectCacheSize
 	}
+	if cfg.Verifier == nil {
+		cfg.Verifier = consensus.NewBatchVerifier(consensus.BatchConfig{Rand: rand.Reader})
+	}
 	return &Pool{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "mempool"),
@@ -167,12 +175,20 @@ func New(cfg Config) *Pool {
 // check.
 func (p *Pool) Add(tx *consensus.Tx) (consensus.Hash, error) {
 	if tx == nil {
-		return consensus.Hash{}, errors.New("mempool: nil tx")
+		return consensus.Hash{}, errNilTx
 	}
 	e, err := p.prepare(tx)
-	if err != nil {
-		p.countReject(err)
-		return e.id, err
+	return e.id, p.addPrepared(e, err, false)
+}
+
+var errNilTx = errors.New("mempool: nil tx")
+
+// addPrepared is Add after prepare (whose error is prepErr); sigOK says a
+// batch already verified e's signature.
+func (p *Pool) addPrepared(e *entry, prepErr error, sigOK bool) error {
+	if prepErr != nil {
+		p.countReject(prepErr)
+		return prepErr
 	}
 	known, verified, err := p.lookup(e.id)
 	if known {
@@ -180,15 +196,15 @@ func (p *Pool) Add(tx *consensus.Tx) (consensus.Hash, error) {
 	}
 	if err != nil {
 		p.countReject(err)
-		return e.id, err
+		return err
 	}
-	if err := p.admit(e, verified); err != nil {
-		return e.id, err
+	if err := p.admit(e, verified || sigOK); err != nil {
+		return err
 	}
 	if p.cfg.OnAccept != nil {
-		p.cfg.OnAccept(tx)
+		p.cfg.OnAccept(e.tx)
 	}
-	return e.id, nil
+	return nil
 }
 
 // prepare runs the stateless checks and derives the entry's fields.

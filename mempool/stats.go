@@ -34,6 +34,9 @@ type Stats struct {
 	// SigCacheHits counts signatures the shared SigCache vouched for, so
 	// the pool did not verify them (not counted in SigVerifications).
 	SigCacheHits uint64
+	// SigBatched counts the signatures AddBatch verified in batches (also
+	// counted in SigVerifications), SigBatches the batches.
+	SigBatched, SigBatches uint64
 	// RejectedCacheHits counts Add calls answered by the recently-rejected
 	// filter (also counted in Rejected under the original code).
 	RejectedCacheHits uint64
@@ -67,6 +70,8 @@ func (p *Pool) Stats() Stats {
 
 		SigVerifications:  p.sigChecks.Load(),
 		SigCacheHits:      p.sigCacheHits.Load(),
+		SigBatched:        p.sigBatched.Load(),
+		SigBatches:        p.sigBatches.Load(),
 		RejectedCacheHits: p.cacheHits.Load(),
 	}
 	return s

@@ -31,6 +31,9 @@ type ChainAPI interface {
 // mempool.Error for policy refusals.
 type MempoolAPI interface {
 	Add(tx *consensus.Tx) (consensus.Hash, error)
+	// AddBatch answers for each tx exactly as Add called on each in turn
+	// would, verifying their signatures as one batch.
+	AddBatch(txs []*consensus.Tx) ([]consensus.Hash, []error)
 	Has(id consensus.Hash) bool
 	// Template returns up to maxTxs executable txs, best fee first, each
 	// sender's in nonce order: what we announce to a new peer.

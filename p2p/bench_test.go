@@ -23,6 +23,9 @@ import (
 // CAIRN_BENCH_BLOCKS and CAIRN_BENCH_TXS, e.g.
 //
 //	CAIRN_BENCH_BLOCKS=2000 go test -run '^$' -bench InitialSync -benchtime 1x ./p2p/
+//
+// CAIRN_BENCH_PROCESS=1 also syncs from one peer in a child process and
+// reports that node's rate, peak RSS and CPU time (Linux).
 func benchScale(tb testing.TB) (blocks, txs int) {
 	get := func(name string, def int) int {
 		if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
@@ -35,10 +38,22 @@ func benchScale(tb testing.TB) (blocks, txs int) {
 
 // seedChain generates the benchmark chain once into a chain directory that
 // serving nodes copy.
+// CAIRN_BENCH_SEED names a directory to keep the generated chain in and
+// reuse on the next run with the same scale (generation takes minutes).
 func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, consensus.Hash) {
 	b.Helper()
 	start := time.Now()
 	gen := chaintest.MustNew(chaintest.Options{Name: "p2pbench", Keys: nTxs})
+	keep := os.Getenv("CAIRN_BENCH_SEED")
+	if keep != "" {
+		keep = filepath.Join(keep, fmt.Sprintf("%dx%d", nBlocks, nTxs))
+		if raw, err := os.ReadFile(filepath.Join(keep, "tip")); err == nil {
+			if tip, err := consensus.ParseHash(string(raw)); err == nil {
+				b.Logf("reusing the chain in %s", keep)
+				return gen.Params, keep, tip
+			}
+		}
+	}
 	blocks := make([]*chaintest.Block, 0, nBlocks)
 	parent := "genesis"
 	for i := 0; i < nBlocks; i++ {
@@ -51,6 +66,9 @@ func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, cons
 		parent = name
 	}
 	dir := filepath.Join(b.TempDir(), "seed")
+	if keep != "" {
+		dir = keep
+	}
 	ch, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chain"), Params: gen.Params, NoSync: true})
 	if err != nil {
 		b.Fatal(err)
@@ -66,6 +84,11 @@ func seedChain(b *testing.B, nBlocks, nTxs int) (*consensus.Params, string, cons
 	tip := ch.Tip().Hash
 	if err := ch.Close(); err != nil {
 		b.Fatal(err)
+	}
+	if keep != "" {
+		if err := os.WriteFile(filepath.Join(keep, "tip"), []byte(tip.String()), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 	// The direct ProcessBlock rate is the ceiling for any sync: it is what
 	// the chain can verify and apply with no network at all.
@@ -126,7 +149,12 @@ func BenchmarkInitialSync(b *testing.B) {
 			var total time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				fresh := newNode(b, params, "fresh", "", func(c *Config) { c.Peers = servers })
+				fresh := newNode(b, params, "fresh", "", func(c *Config) {
+					c.Peers = servers
+					if os.Getenv("CAIRN_BENCH_NO_PREVERIFY") != "" {
+						c.Preverify = nil // the sync pipeline's verifier stage off, for comparison
+					}
+				})
 				start := time.Now()
 				b.StartTimer()
 				waitFor(b, 30*time.Minute, "fresh node synced", func() bool { return fresh.chain.Tip().Hash == tip })
@@ -137,6 +165,11 @@ func BenchmarkInitialSync(b *testing.B) {
 			secs := total.Seconds() / float64(b.N)
 			b.ReportMetric(float64(nBlocks)/secs, "blocks/s")
 			b.ReportMetric(float64(nBlocks*nTxs)/secs, "tx/s")
+			if peers == 1 && os.Getenv("CAIRN_BENCH_PROCESS") != "" {
+				// Again with the syncing node alone in a child process:
+				// its peak RSS is then a node's, not the servers' too.
+				benchSyncProcess(b, servers[0], tip, nBlocks, nTxs)
+			}
 		})
 	}
 }

@@ -42,6 +42,13 @@ type Config struct {
 	ScoreThreshold float64
 	// SyncWindow caps blocks requested but not yet processed (default 128).
 	SyncWindow int
+	// Preverify, if set, is given the blocks a sync is about to process,
+	// in height order and several at once, before they are processed; it
+	// runs on its own goroutine while the previous ones are processed. The
+	// node wires the chain's Preverify here: it batch-verifies their
+	// signatures into the signature cache ProcessBlock consults. It must
+	// not decide anything: ProcessBlock still rules on every block.
+	Preverify func(blocks []*consensus.Block)
 	// PeerTimeout bounds every request to a peer (default 20s).
 	PeerTimeout time.Duration
 	// StatusInterval is how often status is re-exchanged with every peer

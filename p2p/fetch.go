@@ -22,6 +22,10 @@ const (
 	// noPeerWait is how long to wait for a peer able to serve a batch.
 	noPeerWait    = 250 * time.Millisecond
 	progressEvery = 2 * time.Second
+	// preverifyMaxSigs bounds the signatures the verifier stage batches at
+	// once: the batch's gain per signature flattens out past a few
+	// thousand, and a smaller group reaches the processor sooner.
+	preverifyMaxSigs = 4096
 )
 
 // job is one block request: positions into the session's want list.
@@ -62,6 +66,7 @@ type fetchSession struct {
 	assigned   map[peer.ID]int // jobs handed to each peer this session
 	buffer     map[int]fetched
 	results    chan fetchResult
+	verIn      chan fetched // to the verifier stage (== procIn without one)
 	procIn     chan fetched
 	procOut    chan procResult
 	handed     int // positions handed to the processor
@@ -100,18 +105,78 @@ func (n *Node) fetchBodies(hs []consensus.Header, first uint64, sp peers.Candida
 	s.results = make(chan fetchResult, window+1)
 	s.procIn = make(chan fetched, window+1)
 	s.procOut = make(chan procResult, window+1)
+	s.verIn = s.procIn
+	if n.cfg.Preverify != nil {
+		s.verIn = make(chan fetched, window+1)
+	}
 	procDone := make(chan struct{})
 	n.goSafe("sync processor", func() {
 		defer close(procDone)
+		if s.verIn != s.procIn {
+			// Started here so it lives inside the processor's lifetime:
+			// the processor ends only once the verifier closed procIn.
+			go func() {
+				defer n.recoverPanic("sync verifier")
+				s.preverify()
+			}()
+		}
 		s.process()
 	})
 	err := s.run(sp.Height)
-	close(s.procIn)
+	close(s.verIn) // the verifier stage, if any, closes procIn after it
 	if err != nil {
 		cancel() // the processor skips what is still queued
 	}
 	<-procDone
 	return err
+}
+
+// preverify is the verifier stage between download and processing: it
+// takes the blocks waiting in order (up to preverifyMaxSigs signatures) and
+// has their signatures verified as one batch into the signature cache, so
+// the processor connects them without verifying, while this stage already
+// verifies the next group. It decides nothing: a bad block is left
+// unverified and the chain refuses it, in order, with its usual error.
+func (s *fetchSession) preverify() {
+	defer close(s.procIn)
+	var group []fetched
+	var blocks []*consensus.Block
+	for f := range s.verIn {
+		group = append(group[:0], f)
+		sigs := len(f.block.Txs)
+	more:
+		for sigs < preverifyMaxSigs {
+			select {
+			case g, ok := <-s.verIn:
+				if !ok {
+					break more
+				}
+				group = append(group, g)
+				sigs += len(g.block.Txs)
+			default:
+				break more
+			}
+		}
+		if s.ctx.Err() == nil {
+			blocks = blocks[:0]
+			for _, g := range group {
+				blocks = append(blocks, g.block)
+			}
+			s.runPreverify(blocks)
+			clear(blocks) // keep no block alive past its processing
+		}
+		for _, g := range group {
+			s.procIn <- g // never blocks: at most SyncWindow positions are outstanding
+		}
+		clear(group)
+	}
+}
+
+// runPreverify calls the hook; a panic in it only costs the speed-up, the
+// blocks still go to the processor.
+func (s *fetchSession) runPreverify(blocks []*consensus.Block) {
+	defer s.n.recoverPanic("sync verifier")
+	s.n.cfg.Preverify(blocks)
 }
 
 // process feeds blocks to the chain strictly in the order received, which
@@ -205,7 +270,7 @@ func (s *fetchSession) handOver() {
 			return
 		}
 		delete(s.buffer, s.handed)
-		s.procIn <- f // never blocks: at most SyncWindow positions are outstanding
+		s.verIn <- f // never blocks: at most SyncWindow positions are outstanding
 		s.handed++
 	}
 }

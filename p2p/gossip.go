@@ -16,11 +16,22 @@ import (
 const (
 	validateQueueSize = 1024
 	outboundQueueSize = 512
-	publishQueueSize  = 1024
+	publishQueueSize  = 1 << 13
 	// gossipMargin covers protobuf framing around a maximum-size block.
-	gossipMargin         = 64 << 10
-	txValidateTimeout    = 10 * time.Second
-	blockValidateTimeout = 60 * time.Second
+	gossipMargin = 64 << 10
+	// txSubBuffer and blockSubBuffer size our own subscriptions' buffers
+	// (pubsub's default is 32). A delivered message is already validated
+	// and in memory, and the drain loop only lets go of it, so a deep
+	// buffer costs pointers, not copies; a burst of thousands of messages
+	// then waits for the drain instead of being dropped.
+	txSubBuffer    = 1 << 14
+	blockSubBuffer = 1 << 12
+	// txValidateConcurrency bounds tx validations in flight; beyond it
+	// pubsub drops (ValidateThrottled). A validation mostly waits for its
+	// micro-batch, so a burst may have thousands waiting at once.
+	txValidateConcurrency = 1 << 12
+	txValidateTimeout     = 10 * time.Second
+	blockValidateTimeout  = 60 * time.Second
 )
 
 type outMsg struct {
@@ -66,8 +77,9 @@ func (n *Node) startGossip() error {
 	if err != nil {
 		return fmt.Errorf("p2p: gossipsub: %w", err)
 	}
+	n.txBatch = n.startTxBatcher()
 	if err := ps.RegisterTopicValidator(n.txTopicName, pubsub.ValidatorEx(n.validateTx),
-		pubsub.WithValidatorTimeout(txValidateTimeout), pubsub.WithValidatorConcurrency(64)); err != nil {
+		pubsub.WithValidatorTimeout(txValidateTimeout), pubsub.WithValidatorConcurrency(txValidateConcurrency)); err != nil {
 		return fmt.Errorf("p2p: tx validator: %w", err)
 	}
 	if err := ps.RegisterTopicValidator(n.blockTopicName, pubsub.ValidatorEx(n.validateBlock),
@@ -81,10 +93,15 @@ func (n *Node) startGossip() error {
 	if g.blockTopic, err = ps.Join(n.blockTopicName); err != nil {
 		return fmt.Errorf("p2p: join %s: %w", n.blockTopicName, err)
 	}
-	for _, t := range []*pubsub.Topic{g.txTopic, g.blockTopic} {
+	for _, ts := range []struct {
+		t   *pubsub.Topic
+		buf int
+	}{{g.txTopic, txSubBuffer}, {g.blockTopic, blockSubBuffer}} {
+		t := ts.t
 		// Subscribing puts us in the mesh; validators did the work, so the
-		// delivered copies are only drained.
-		sub, err := t.Subscribe()
+		// delivered copies are only drained. pubsub drops (and we count,
+		// Stats.Dropped.Undeliverable) what does not fit the buffer.
+		sub, err := t.Subscribe(pubsub.WithBufferSize(ts.buf))
 		if err != nil {
 			return fmt.Errorf("p2p: subscribe %s: %w", t.String(), err)
 		}

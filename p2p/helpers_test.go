@@ -13,6 +13,7 @@ import (
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/chain/chaintest"
 	"github.com/cairn-chain/cairn/chain/miner"
+	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/mempool"
 )
@@ -36,6 +37,7 @@ type tnode struct {
 	dir   string
 	chain *chain.Chain
 	pool  *mempool.Pool
+	sigs  *sigcache.Cache
 	node  *Node
 	p2p   atomic.Pointer[Node] // for the OnAccept hook, set once started
 	// onAccept, onConnect observe the node for latency measurements.
@@ -52,12 +54,18 @@ func newNode(tb testing.TB, p *consensus.Params, name, dir string, opts ...nodeO
 		dir = tb.TempDir()
 	}
 	log := testLogger(name)
-	ch, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chain"), Params: p, NoSync: true, Logger: log})
+	// Wired as the node wires them: one signature cache shared by the
+	// chain, the mempool and the sync verifier stage.
+	sigs, err := sigcache.New(sigcache.DefaultMaxBytes, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tn := &tnode{name: name, dir: dir, chain: ch}
-	tn.pool = mempool.New(mempool.Config{Params: p, State: ch, Logger: log, OnAccept: func(tx *consensus.Tx) {
+	ch, err := chain.Open(chain.Config{Dir: filepath.Join(dir, "chain"), Params: p, NoSync: true, Logger: log, SigCache: sigs})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tn := &tnode{name: name, dir: dir, chain: ch, sigs: sigs}
+	tn.pool = mempool.New(mempool.Config{Params: p, State: ch, Logger: log, SigCache: sigs, OnAccept: func(tx *consensus.Tx) {
 		if f := tn.onAccept.Load(); f != nil {
 			(*f)(tx.ID())
 		}
@@ -79,6 +87,7 @@ func newNode(tb testing.TB, p *consensus.Params, name, dir string, opts ...nodeO
 	cfg := Config{
 		Params: p, DataDir: dir, Listen: []string{loopbackTCP}, Logger: log,
 		Chain: ch, Mempool: tn.pool, PeerTimeout: 5 * time.Second, StatusInterval: 5 * time.Second,
+		Preverify: func(bs []*consensus.Block) { ch.Preverify(bs) },
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -53,6 +53,7 @@ type Node struct {
 
 	txTopicName, blockTopicName string
 	gossip                      *gossip
+	txBatch                     *txBatcher // gossip txs into mempool batches
 	dht                         *dht.IpfsDHT
 	mdns                        mdns.Service
 	dialer                      *dialer

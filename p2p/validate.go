@@ -34,7 +34,14 @@ func (n *Node) checkTx(data []byte, local bool) (res pubsub.ValidationResult) {
 	if local && n.pool.Has(tx.ID()) {
 		return pubsub.ValidationAccept // added by the caller before publishing
 	}
-	_, err = n.pool.Add(tx)
+	if local {
+		_, err = n.pool.Add(tx)
+	} else {
+		var ok bool
+		if err, ok = n.txBatch.add(tx); !ok {
+			return pubsub.ValidationIgnore // closing
+		}
+	}
 	if err == nil {
 		return pubsub.ValidationAccept
 	}

@@ -23,7 +23,18 @@ func (s *Server) mempoolMethods() []method {
 	}
 }
 
-func (s *Server) sendRawTransaction(_ context.Context, a *args) (any, error) {
+func (s *Server) sendRawTransaction(ctx context.Context, a *args) (any, error) {
+	if r, ok := ctx.Value(presubmitKey{}).(*txResult); ok {
+		return s.txAnswer(r.id, r.err) // added with its batch (presubmitter)
+	}
+	tx, err := decodeRawTx(a)
+	if err != nil {
+		return nil, err
+	}
+	return s.submitTx(tx)
+}
+
+func decodeRawTx(a *args) (*consensus.Tx, error) {
 	raw, err := a.rawData(0, "transaction", consensus.MaxTxSize, func(n int) *Error {
 		return notDecoded("transaction", consensus.ErrTxTooBig.String(), fmt.Sprintf("%d bytes, max %d", n, consensus.MaxTxSize))
 	})
@@ -34,12 +45,17 @@ func (s *Server) sendRawTransaction(_ context.Context, a *args) (any, error) {
 	if err != nil {
 		return nil, decodeFailure("transaction", err)
 	}
-	return s.submitTx(tx)
+	return tx, nil
 }
 
 // submitTx adds tx to the pool and returns its id as a string.
 func (s *Server) submitTx(tx *consensus.Tx) (any, error) {
 	id, err := s.b.Mempool.Add(tx)
+	return s.txAnswer(id, err)
+}
+
+// txAnswer is sendrawtransaction's answer for the pool's (id, err).
+func (s *Server) txAnswer(id consensus.Hash, err error) (any, error) {
 	if err != nil {
 		if e := rejection("transaction", err); e != nil {
 			return nil, e
@@ -85,4 +101,89 @@ func (s *Server) getMempoolInfo(context.Context, *args) (any, error) {
 		Accepted: st.Accepted, Rejected: rejected, Replaced: st.Replaced, Evicted: st.Evicted,
 		Expired: st.Expired, Included: st.Included, Invalidated: st.Invalidated, Reinjected: st.Reinjected,
 	}, nil
+}
+
+// batchAdder is the pool's AddBatch (*mempool.Pool has it): answers equal
+// to Add on each tx in turn, signatures verified as one batch.
+type batchAdder interface {
+	AddBatch(txs []*consensus.Tx) ([]consensus.Hash, []error)
+}
+
+type presubmitKey struct{}
+
+// txResult is what the pool answered for one call's tx.
+type txResult struct {
+	id  consensus.Hash
+	err error
+}
+
+// presubmitter adds the txs of each run of consecutive sendrawtransaction
+// calls in a JSON-RPC batch with one AddBatch, just before the run's first
+// call executes; each call then answers with its own tx's result. Calls
+// between runs see the pool as they would one by one. Calls that fail
+// before the pool (params, decoding) are left to the handler, which fails
+// them the same way.
+type presubmitter struct {
+	s     *Server
+	calls []call
+	upto  int // calls before upto have been considered
+	res   map[int]*txResult
+}
+
+func (s *Server) newPresubmitter(calls []call) *presubmitter {
+	return &presubmitter{s: s, calls: calls}
+}
+
+func isSendRaw(c call) bool { return c.err == nil && c.req.Method == "sendrawtransaction" }
+
+// context is ctx for call i, carrying its tx's result if its run was
+// added as a batch.
+func (p *presubmitter) context(ctx context.Context, i int) context.Context {
+	if len(p.calls) < 2 || !isSendRaw(p.calls[i]) {
+		return ctx
+	}
+	if i >= p.upto {
+		p.run(i)
+	}
+	if r := p.res[i]; r != nil {
+		return context.WithValue(ctx, presubmitKey{}, r)
+	}
+	return ctx
+}
+
+func (p *presubmitter) run(first int) {
+	end := first
+	for end < len(p.calls) && isSendRaw(p.calls[end]) {
+		end++
+	}
+	p.upto = end
+	ba, ok := p.s.b.Mempool.(batchAdder)
+	m := p.s.methods["sendrawtransaction"]
+	if !ok || m == nil || end-first < 2 {
+		return
+	}
+	var idx []int
+	var txs []*consensus.Tx
+	for i := first; i < end; i++ {
+		a, perr := bindParams(m, p.calls[i].req.Params, p.s.b.Params.AddressHRP)
+		if perr != nil {
+			continue
+		}
+		tx, err := decodeRawTx(a)
+		if err != nil {
+			continue
+		}
+		idx = append(idx, i)
+		txs = append(txs, tx)
+	}
+	if len(txs) < 2 {
+		return
+	}
+	ids, errs := ba.AddBatch(txs)
+	if p.res == nil {
+		p.res = make(map[int]*txResult, len(txs))
+	}
+	for k, i := range idx {
+		p.res[i] = &txResult{id: ids[k], err: errs[k]}
+	}
 }

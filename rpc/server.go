@@ -336,8 +336,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out    []response
 		afters []func()
 	)
-	for _, c := range calls {
-		resp, respond, after := s.execute(ctx, c)
+	pre := s.newPresubmitter(calls) // sendrawtransaction runs as one batch
+	for i, c := range calls {
+		resp, respond, after := s.execute(pre.context(ctx, i), c)
 		if respond {
 			out = append(out, resp)
 		}

@@ -93,6 +93,9 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 			Params: cfg.Params, DataDir: cfg.DataDir, Listen: cfg.Listen, Announce: cfg.Announce, Peers: cfg.Peers,
 			Bootstrap: cfg.Bootstrap, MDNS: mdns, Logger: log.With("component", "p2p"),
 			Chain: ch, Mempool: s.pool,
+			// Sync verifies the next blocks' signatures into the shared
+			// cache while the current ones connect.
+			Preverify: func(bs []*consensus.Block) { ch.Preverify(bs) },
 		})
 		if err != nil {
 			return nil, err
