@@ -12,9 +12,10 @@ import (
 	"github.com/cairn-chain/cairn/consensus"
 )
 
-// DefaultMaxBytes is the default memory bound (32 MiB, about one million
-// entries: a few minutes of transactions at thousands per second).
-const DefaultMaxBytes = 32 << 20
+// DefaultMaxBytes is the default memory bound (8 MiB, about 260,000
+// entries: minutes of transactions at thousands per second, five times a
+// full mempool). A sync touches the whole table, so it counts in full.
+const DefaultMaxBytes = 8 << 20
 
 // EntrySize is the memory one entry takes: a 32-byte salted hash.
 const EntrySize = 32
