@@ -121,3 +121,22 @@ func TestP2PPortInUse(t *testing.T) {
 		}
 	}
 }
+
+// A paced miner (--mine-duty) still mines real blocks and stops with the node.
+func TestPacedMinerMines(t *testing.T) {
+	logs := &syncBuffer{}
+	cfg := testConfig(t, logs)
+	cfg.Mine, cfg.MineDuty = true, 0.3
+	cfg.MinerAddress = consensus.AddressFromPubKey([32]byte{7})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg) }()
+	waitFor(t, "two mined blocks", func() bool { return strings.Count(logs.String(), `msg="mined block"`) >= 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(logs.String(), "duty=0.3") || !strings.Contains(logs.String(), `msg="miner stopped"`) {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+}
