@@ -102,7 +102,7 @@ line wins over the environment, which wins over the config file.`,
 	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")
 	f.Var(newChoice(&cfg.MDNS, "auto", "on", "off", "auto"), "mdns", "LAN discovery by mDNS (auto: on for test/regtest)")
 	f.Var(newIntRange(&cfg.MaxPeers, p2p.DefaultHighWater, 1, 10_000), "max-peers", "connections kept; above it the node trims to half")
-	f.Var(&sizeValue{&cfg.MemLimit}, "mem-limit", "soft memory limit, e.g. 48MiB (default: GOMEMLIMIT, else none); also sizes libp2p's resource limits")
+	f.Var(&sizeValue{&cfg.MemLimit}, "mem-limit", "soft memory limit, e.g. 48MiB (default: GOMEMLIMIT, else none); also sizes libp2p's resource limits and the mempool")
 	f.DurationVar(&cfg.StatusEvery, "status-interval", time.Minute, "log a one-line status (height, peers, mempool) this often; 0 turns it off")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
 	f.Var(newChoice(&logLevel, "info", "debug", "info", "warn", "error"), "log-level", "log verbosity")

@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	tip := ch.Tip()
 	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash,
-		"pid", os.Getpid(), "mem_limit", memLimitString())
+		"pid", os.Getpid(), "mem_limit", memLimitString(), "mempool_max_bytes", mempoolBytes(cfg.MemLimit))
 
 	svc, err := startServices(ctx, cancel, cfg, ch, met, log)
 	if err != nil {

@@ -140,3 +140,16 @@ func TestPacedMinerMines(t *testing.T) {
 		t.Fatalf("log:\n%s", logs.String())
 	}
 }
+
+// Under a memory limit the mempool shrinks with it (a full 64 MiB pool
+// would not fit a 48 MiB node).
+func TestMempoolScalesWithMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		limit int64
+		want  int
+	}{{0, 64 << 20}, {48 << 20, 6 << 20}, {16 << 20, 4 << 20}, {4 << 30, 64 << 20}} {
+		if got := mempoolBytes(c.limit); got != c.want {
+			t.Errorf("limit %d: mempool %d bytes, want %d", c.limit, got, c.want)
+		}
+	}
+}

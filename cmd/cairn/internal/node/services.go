@@ -39,6 +39,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}()
 	s.pool = mempool.New(mempool.Config{
 		Params: cfg.Params, State: ch, Logger: log, // mempool, p2p and rpc name themselves in their logs
+		MaxBytes: mempoolBytes(cfg.MemLimit),
 		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
 		// peers drop copies of what they already have.
 		OnAccept: s.announceTx,
@@ -146,6 +147,16 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}
 	ok = true
 	return s, nil
+}
+
+// mempoolBytes sizes the mempool from the memory limit: an eighth of it
+// (a pool's heap is a few times its encoded bytes), between 4 MiB and the
+// pool's default; no limit keeps the default.
+func mempoolBytes(memLimit int64) int {
+	if memLimit <= 0 {
+		return mempool.DefaultMaxBytes
+	}
+	return int(min(max(memLimit/8, 4<<20), mempool.DefaultMaxBytes))
 }
 
 // portInUse turns "address already in use" into what to do about it:
