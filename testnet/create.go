@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,8 @@ type rnd struct{ r *rand.Rand }
 func newRand(seed int64) rnd { return rnd{rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))} }
 
 func (r rnd) Intn(n int) int { return r.r.IntN(n) }
+
+var memLimitRe = regexp.MustCompile(`^(off|[0-9]+(\.[0-9]+)?(B|KiB|MiB|GiB)?)$`)
 
 // MaxDefaultMesh is the most nodes the default topology connects as a full
 // mesh; larger networks default to random (a spanning tree plus extras).
@@ -67,6 +70,12 @@ func Create(opts Options) (*Network, error) {
 	}
 	if opts.MineDuty < 0 || opts.MineDuty > 1 {
 		return nil, fmt.Errorf("--mine-duty must be in (0, 1]")
+	}
+	if opts.MemLimit == "" {
+		opts.MemLimit = NodeMemLimit
+	}
+	if !memLimitRe.MatchString(opts.MemLimit) {
+		return nil, fmt.Errorf("--mem-limit %q: want a size such as 48MiB or 1GiB, or off", opts.MemLimit)
 	}
 	if opts.LoadAccounts == 0 {
 		opts.LoadAccounts = 256
@@ -141,7 +150,7 @@ func Create(opts Options) (*Network, error) {
 		return nil, err
 	}
 	st := &State{Name: name, Network: params.Name, Topology: opts.Topology, BlockTime: opts.BlockTime, Binary: opts.Binary, Edges: topo,
-		Created: time.Now(), MineDuty: opts.MineDuty}
+		Created: time.Now(), MineDuty: opts.MineDuty, MemLimit: opts.MemLimit}
 	used := map[int]bool{}
 	for i := 0; i < opts.Nodes; i++ {
 		ns := NodeSpec{Name: fmt.Sprintf("node%d", i+1), Dir: filepath.Join(dir, fmt.Sprintf("node%d", i+1)), Mining: i < opts.Miners, WalletKey: i, MinerAddr: keys[i].Address}

@@ -47,6 +47,9 @@ type Options struct {
 	// core shared among the miners, at most 1), so the miners leave the
 	// machine's CPU to the nodes verifying their blocks.
 	MineDuty float64
+	// MemLimit is each node's --mem-limit (default NodeMemLimit; "off" for
+	// none, e.g. for heavy load: the limit is sized for idle nodes).
+	MemLimit string
 }
 
 // NodeMemLimit is the soft memory limit each testnet node runs with
@@ -81,6 +84,8 @@ type State struct {
 	// MineDuty is passed to the miners as --mine-duty (0: not passed, as
 	// in networks created before it existed).
 	MineDuty float64 `json:"mine_duty,omitempty"`
+	// MemLimit is passed to the nodes as --mem-limit ("off": not passed).
+	MemLimit string `json:"mem_limit,omitempty"`
 }
 
 // Key is a funded account's private key (test money only).

@@ -135,8 +135,14 @@ func (n *Network) nodeArgs(i int) []string {
 		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.P2PPort),
 		"--metrics-addr", fmt.Sprintf("127.0.0.1:%d", ns.MetricsPort),
 		"--mdns", "off",
-		// Sized for a local node: 50 of them fit one small machine.
-		"--mem-limit", NodeMemLimit,
+	}
+	// Sized for a local node: 50 of them fit one small machine.
+	switch ml := n.State.MemLimit; ml {
+	case "off":
+	case "":
+		args = append(args, "--mem-limit", NodeMemLimit)
+	default:
+		args = append(args, "--mem-limit", ml)
 	}
 	if ns.Mining {
 		args = append(args, "--mine", "--miner-address", ns.MinerAddr, "--mine-threads", "1")

@@ -87,3 +87,37 @@ func rssKB(pid int) (int, error) {
 	}
 	return 0, errors.New("no VmRSS line")
 }
+
+// Nodes get the small-node flags: a memory limit (or none when asked),
+// room for their topology's peers, and a paced miner.
+func TestSmallNodeArgs(t *testing.T) {
+	mk := func(o Options) (*Network, error) {
+		o.Dir, o.Binary, o.HashRate, o.LoadAccounts, o.Seed = t.TempDir(), "cairn", 1, 1, 1
+		return Create(o)
+	}
+	n, err := mk(Options{Nodes: 12, Miners: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.State.Topology != "random" || n.State.MineDuty != 0.25 {
+		t.Fatalf("12 nodes: topology %s, duty %v", n.State.Topology, n.State.MineDuty)
+	}
+	miner := strings.Join(n.nodeArgs(0), " ")
+	for _, want := range []string{"--mem-limit 48MiB", "--mine-duty 0.25", "--max-peers "} {
+		if !strings.Contains(miner, want) {
+			t.Errorf("node1 args lack %q: %s", want, miner)
+		}
+	}
+	if strings.Contains(strings.Join(n.nodeArgs(5), " "), "--mine-duty") {
+		t.Error("a non-miner got --mine-duty")
+	}
+	if n, err = mk(Options{Nodes: 3, MemLimit: "off"}); err != nil {
+		t.Fatal(err)
+	}
+	if args := strings.Join(n.nodeArgs(0), " "); strings.Contains(args, "--mem-limit") || n.State.Topology != "mesh" {
+		t.Errorf("--mem-limit off, 3 nodes: %s (topology %s)", args, n.State.Topology)
+	}
+	if _, err := mk(Options{Nodes: 2, MemLimit: "lots"}); err == nil {
+		t.Error("--mem-limit lots accepted")
+	}
+}

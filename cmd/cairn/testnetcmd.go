@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -159,6 +160,7 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	f.IntVar(&o.Nodes, "nodes", 4, "number of nodes")
 	f.IntVar(&o.Miners, "miners", 2, "how many nodes mine")
 	f.StringVar(&o.Topology, "topology", "", fmt.Sprintf("mesh, ring, line or random (default: mesh up to %d nodes, random above)", testnet.MaxDefaultMesh))
+	f.StringVar(&o.MemLimit, "mem-limit", testnet.NodeMemLimit, "each node's soft memory limit (sized for idle nodes; \"off\" for none, e.g. under heavy load)")
 	f.Float64Var(&o.MineDuty, "mine-duty", 0, "share of each second a miner hashes (default: half a core shared among the miners)")
 	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
 	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
@@ -344,6 +346,7 @@ func checkUpFlags(c *cobra.Command, n *testnet.Network, o testnet.Options) error
 		{"topology", o.Topology, n.State.Topology},
 		{"block-time", o.BlockTime.String(), n.State.BlockTime.String()},
 		{"mine-duty", fmt.Sprint(o.MineDuty), fmt.Sprint(n.State.MineDuty)},
+		{"mem-limit", o.MemLimit, cmp.Or(n.State.MemLimit, testnet.NodeMemLimit)},
 	}
 	for _, ch := range checks {
 		if c.Flags().Changed(ch.flag) && ch.want != ch.got {
