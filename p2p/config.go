@@ -35,6 +35,13 @@ type Config struct {
 	Mempool MempoolAPI
 	// LowWater and HighWater bound connections (defaults 32 and 64).
 	LowWater, HighWater int
+	// ResourceMemory is the memory the libp2p resource manager lets
+	// connections and streams reserve, from which its connection, stream
+	// and file limits scale. 0 means libp2p's autoscale (an eighth of the
+	// machine's memory); a small local node passes its own budget, and at
+	// 128 MiB or less libp2p's base limits apply (128 connections, 2048
+	// streams, 128 MiB).
+	ResourceMemory int64
 	// BanDuration is how long a misbehaving peer is refused (default 10m).
 	BanDuration time.Duration
 	// ScoreThreshold: a peer whose score falls below it is disconnected and
@@ -100,6 +107,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.HighWater <= 0 {
 		c.HighWater = DefaultHighWater
+	}
+	if c.ResourceMemory < 0 {
+		return ConfigError{"ResourceMemory", "must not be negative"}
 	}
 	if c.HighWater < c.LowWater {
 		return ConfigError{"HighWater", fmt.Sprintf("%d below LowWater %d", c.HighWater, c.LowWater)}

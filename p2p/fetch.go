@@ -255,7 +255,7 @@ func (s *fetchSession) run(peerHeight uint64) error {
 			secs := time.Since(started).Seconds()
 			n.log.Info("sync progress", "height", h, "target", peerHeight,
 				"percent", fmt.Sprintf("%.1f", 100*float64(h)/float64(max(peerHeight, 1))),
-				"blocks_per_sec", fmt.Sprintf("%.1f", float64(s.processed)/max(secs, 1e-3)),
+				"blocks_per_sec", fmt.Sprintf("%.1f", float64(s.processed)/max(secs, 1e-3)), "eta", time.Duration(float64(peerHeight-min(h, peerHeight))*secs/float64(max(s.processed, 1))*float64(time.Second)).Round(time.Second),
 				"requests_in_flight", s.active, "buffered", len(s.buffer), "verifying", s.handed-s.processed)
 		}
 	}

@@ -25,6 +25,10 @@ import (
 // long enough for the handshake and a first sync request.
 const connGrace = time.Minute
 
+// resourceFDs is the file descriptors a node with its own ResourceMemory
+// budget lets libp2p use (autoscale takes half the process limit).
+const resourceFDs = 512
+
 // newHost builds a libp2p host that does not listen yet (Start does, after
 // the handlers are in place). Everything that would reach beyond the
 // configured peers is off: relays, NAT port mapping, hole punching, AutoNAT
@@ -32,7 +36,11 @@ const connGrace = time.Minute
 func newHost(cfg *Config, key crypto.PrivKey, g *peers.Gater, bw *metrics.BandwidthCounter) (host.Host, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
+	scaled := limits.AutoScale()
+	if cfg.ResourceMemory > 0 {
+		scaled = limits.Scale(cfg.ResourceMemory, resourceFDs)
+	}
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(scaled))
 	if err != nil {
 		return nil, fmt.Errorf("p2p: resource manager: %w", err)
 	}

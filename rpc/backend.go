@@ -27,6 +27,9 @@ type Backend struct {
 	Stop func()
 	// StartTime is when the node started, for uptime.
 	StartTime time.Time
+	// ChainDir is the chain database's directory, for getblockchaininfo's
+	// size_on_disk (0 when empty).
+	ChainDir string
 }
 
 // ChainAPI is what rpc needs from the ledger; *chain.Chain satisfies it.

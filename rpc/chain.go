@@ -4,16 +4,23 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io/fs"
+	"path/filepath"
 
 	"github.com/cairn-chain/cairn/chain"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/holiman/uint256"
 )
 
 func (s *Server) chainMethods() []method {
 	return []method{
 		{name: "getblockchaininfo", fn: s.getBlockchainInfo,
 			summary: "Network, tip height and hash, chain work, difficulty and median time.",
-			detail:  "Result: {network, height, headers (height of the best header, ahead of height while header sync waits for bodies), bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime}."},
+			detail: "Result: {network, blocks and height (both the tip height), headers (height of the best header, ahead of blocks while header sync waits for bodies), " +
+				"bestblockhash, chainwork (hex), difficulty (powLimit/target), mediantime, " +
+				"initialblockdownload (true while the tip has less than the network's minimum chain work, or is more than a day of target spacings behind the best header or the best height a peer reports), " +
+				"verificationprogress (blocks / the best height known from headers and peers, 1 when caught up), " +
+				"size_on_disk (bytes of the chain database), peers (connections), mempool {size (txs), bytes}}."},
 		{name: "getblockcount", fn: s.getBlockCount,
 			summary: "Height of the best block."},
 		{name: "getbestblockhash", fn: s.getBestBlockHash,
@@ -39,21 +46,80 @@ func (s *Server) chainMethods() []method {
 }
 
 type blockchainInfo struct {
-	Network    string  `json:"network"`
-	Height     uint64  `json:"height"`
-	Headers    uint64  `json:"headers"`
-	BestHash   string  `json:"bestblockhash"`
-	ChainWork  string  `json:"chainwork"`
-	Difficulty float64 `json:"difficulty"`
-	MedianTime int64   `json:"mediantime"`
+	Network    string      `json:"network"`
+	Blocks     uint64      `json:"blocks"`
+	Height     uint64      `json:"height"`
+	Headers    uint64      `json:"headers"`
+	BestHash   string      `json:"bestblockhash"`
+	ChainWork  string      `json:"chainwork"`
+	Difficulty float64     `json:"difficulty"`
+	MedianTime int64       `json:"mediantime"`
+	IBD        bool        `json:"initialblockdownload"`
+	Progress   float64     `json:"verificationprogress"`
+	SizeOnDisk int64       `json:"size_on_disk"`
+	Peers      int         `json:"peers"`
+	Mempool    mempoolSize `json:"mempool"`
+}
+
+type mempoolSize struct {
+	Size  int `json:"size"`
+	Bytes int `json:"bytes"`
 }
 
 func (s *Server) getBlockchainInfo(context.Context, *args) (any, error) {
 	tip := s.b.Chain.Tip()
-	return blockchainInfo{
-		Network: s.b.Params.Name, Height: tip.Height, Headers: max(tip.Height, s.b.Chain.BestHeader().Height), BestHash: tip.Hash.String(),
+	headers := max(tip.Height, s.b.Chain.BestHeader().Height)
+	known, peers := headers, 0
+	if s.b.Network != nil {
+		peers = s.b.Network.ConnectionCount()
+		for _, p := range s.b.Network.Peers() {
+			known = max(known, p.BestHeight)
+		}
+	}
+	out := blockchainInfo{
+		Network: s.b.Params.Name, Blocks: tip.Height, Height: tip.Height, Headers: headers, BestHash: tip.Hash.String(),
 		ChainWork: workHex(tip.ChainWork), Difficulty: s.difficulty(tip.Header.Bits), MedianTime: tip.MedianTime,
-	}, nil
+		IBD:      InitialBlockDownload(s.b.Params, tip.Height, known, tip.ChainWork),
+		Progress: 1, Peers: peers,
+		Mempool: mempoolSize{Size: s.b.Mempool.Count(), Bytes: s.b.Mempool.Bytes()},
+	}
+	if known > 0 {
+		out.Progress = float64(tip.Height) / float64(known)
+	}
+	if s.b.ChainDir != "" {
+		out.SizeOnDisk = dirSize(s.b.ChainDir)
+	}
+	return out, nil
+}
+
+// InitialBlockDownload is Core's IsInitialBlockDownload with heights in
+// place of the tip's age (a local testnet that pauses for a day is not
+// syncing): true while the tip has less than the network's minimum chain
+// work, or lies more than a day of target spacings below the best height
+// known from our headers and our peers. The node's status line uses it too.
+func InitialBlockDownload(p *consensus.Params, tip, known uint64, work *uint256.Int) bool {
+	if p.MinChainWork != nil && work != nil && work.Lt(p.MinChainWork) {
+		return true
+	}
+	day := uint64(86400 / max(p.TargetSpacing, 1))
+	return known > tip && known-tip > day
+}
+
+// dirSize is the bytes of the regular files under dir (0 if unreadable).
+func dirSize(dir string) int64 {
+	var total int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a file compacted away mid-walk
+		}
+		if d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				total += fi.Size()
+			}
+		}
+		return nil
+	})
+	return total
 }
 
 func (s *Server) getBlockCount(context.Context, *args) (any, error) {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,12 @@ type rnd struct{ r *rand.Rand }
 func newRand(seed int64) rnd { return rnd{rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))} }
 
 func (r rnd) Intn(n int) int { return r.r.IntN(n) }
+
+var memLimitRe = regexp.MustCompile(`^(off|[0-9]+(\.[0-9]+)?(B|KiB|MiB|GiB)?)$`)
+
+// MaxDefaultMesh is the most nodes the default topology connects as a full
+// mesh; larger networks default to random (a spanning tree plus extras).
+const MaxDefaultMesh = 8
 
 // FundPerAccount is each genesis account's balance: 1,000,000 coins.
 const FundPerAccount = 1_000_000 * consensus.Coin
@@ -49,6 +56,26 @@ func Create(opts Options) (*Network, error) {
 	}
 	if opts.BlockTime < time.Second || opts.BlockTime > time.Hour {
 		return nil, fmt.Errorf("--block-time must be between 1s and 1h")
+	}
+	if opts.Topology == "" {
+		// A full mesh of n nodes is n(n-1)/2 connections: fine for a few
+		// nodes, a CPU and memory sink for fifty on one machine.
+		opts.Topology = "mesh"
+		if opts.Nodes > MaxDefaultMesh {
+			opts.Topology = "random"
+		}
+	}
+	if opts.MineDuty == 0 && opts.Miners > 0 {
+		opts.MineDuty = min(1, 0.5/float64(opts.Miners))
+	}
+	if opts.MineDuty < 0 || opts.MineDuty > 1 {
+		return nil, fmt.Errorf("--mine-duty must be in (0, 1]")
+	}
+	if opts.MemLimit == "" {
+		opts.MemLimit = NodeMemLimit
+	}
+	if !memLimitRe.MatchString(opts.MemLimit) {
+		return nil, fmt.Errorf("--mem-limit %q: want a size such as 48MiB or 1GiB, or off", opts.MemLimit)
 	}
 	if opts.LoadAccounts == 0 {
 		opts.LoadAccounts = 256
@@ -104,7 +131,7 @@ func Create(opts Options) (*Network, error) {
 	if rate <= 0 {
 		rate = MeasureHashRate(300 * time.Millisecond)
 	}
-	spec.Bits = initialBits(rate*float64(max(opts.Miners, 1))*0.5, spacing)
+	spec.Bits = initialBits(rate*float64(max(opts.Miners, 1))*max(opts.MineDuty, 0.01)*0.5, spacing)
 	params, err := consensus.CustomParams(spec)
 	if err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
@@ -122,10 +149,8 @@ func Create(opts Options) (*Network, error) {
 	if err := os.WriteFile(filepath.Join(dir, PassphraseFile), append(pass, '\n'), 0o600); err != nil {
 		return nil, err
 	}
-	st := &State{Name: name, Network: params.Name, Topology: opts.Topology, BlockTime: opts.BlockTime, Binary: opts.Binary, Edges: topo, Created: time.Now()}
-	if st.Topology == "" {
-		st.Topology = "mesh"
-	}
+	st := &State{Name: name, Network: params.Name, Topology: opts.Topology, BlockTime: opts.BlockTime, Binary: opts.Binary, Edges: topo,
+		Created: time.Now(), MineDuty: opts.MineDuty, MemLimit: opts.MemLimit}
 	used := map[int]bool{}
 	for i := 0; i < opts.Nodes; i++ {
 		ns := NodeSpec{Name: fmt.Sprintf("node%d", i+1), Dir: filepath.Join(dir, fmt.Sprintf("node%d", i+1)), Mining: i < opts.Miners, WalletKey: i, MinerAddr: keys[i].Address}

@@ -33,7 +33,7 @@ type Options struct {
 	Dir       string
 	Nodes     int           // default 4
 	Miners    int           // default 2 (the first M nodes mine)
-	Topology  string        // mesh, ring, line, random (default mesh)
+	Topology  string        // mesh, ring, line, random (default mesh up to MaxDefaultMesh nodes, else random)
 	BlockTime time.Duration // target spacing, default 5s
 	// LoadAccounts is how many extra funded accounts the load generator
 	// signs from (default 256); each node also gets one funded wallet key.
@@ -43,7 +43,19 @@ type Options struct {
 	HashRate float64
 	Binary   string // cairn binary to run (default: this executable)
 	Seed     int64  // topology randomness
+	// MineDuty is the share of each second a miner hashes (default: half a
+	// core shared among the miners, at most 1), so the miners leave the
+	// machine's CPU to the nodes verifying their blocks.
+	MineDuty float64
+	// MemLimit is each node's --mem-limit (default NodeMemLimit; "off" for
+	// none, e.g. for heavy load: the limit is sized for idle nodes).
+	MemLimit string
 }
+
+// NodeMemLimit is the soft memory limit each testnet node runs with
+// (cairn node --mem-limit): small enough for 50 nodes on a laptop, big
+// enough that an idle node's garbage collector rarely runs.
+const NodeMemLimit = "48MiB"
 
 // NodeSpec is one node's fixed configuration.
 type NodeSpec struct {
@@ -76,6 +88,11 @@ type State struct {
 	ProxyPID      int    `json:"proxy_pid,omitempty"`
 	DashboardPID  int    `json:"dashboard_pid,omitempty"`
 	DashboardAddr string `json:"dashboard_addr,omitempty"`
+	// MineDuty is passed to the miners as --mine-duty (0: not passed, as
+	// in networks created before it existed).
+	MineDuty float64 `json:"mine_duty,omitempty"`
+	// MemLimit is passed to the nodes as --mem-limit ("off": not passed).
+	MemLimit string `json:"mem_limit,omitempty"`
 }
 
 // Key is a funded account's private key (test money only).
@@ -170,7 +187,7 @@ func readJSON(path string, v any) error {
 func edges(topology string, n int, seed int64) ([][2]int, error) {
 	var out [][2]int
 	switch topology {
-	case "", "mesh":
+	case "mesh":
 		for i := 0; i < n; i++ {
 			for j := i + 1; j < n; j++ {
 				out = append(out, [2]int{i, j})

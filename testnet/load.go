@@ -22,6 +22,16 @@ type LoadOptions struct {
 	ConfirmTimeout time.Duration // how long to wait for the last confirmations (default 6 block times)
 	Amount         uint64        // base units per payment (default 1000)
 	Workers        int           // concurrent submitters (default 8)
+	// Progress, if set, is called about once a second while the load runs
+	// (and while it waits for the last confirmations).
+	Progress func(LoadProgress)
+}
+
+// LoadProgress is the running count of a load.
+type LoadProgress struct {
+	Elapsed                               time.Duration
+	Total, Submitted, Rejected, Confirmed int
+	Blocks                                int
 }
 
 // LoadReport is what `cairn testnet load` prints.
@@ -129,6 +139,31 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 			}
 		}()
 	}
+	progress, stopProgress := func() {}, func() {}
+	if o.Progress != nil {
+		progress = func() {
+			mu.Lock()
+			p := LoadProgress{Elapsed: time.Since(start), Total: total, Submitted: rep.Submitted, Rejected: rep.Rejected,
+				Confirmed: len(confirmedAt), Blocks: rep.Blocks}
+			mu.Unlock()
+			o.Progress(p)
+		}
+		tickerDone, quit := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(tickerDone)
+			t := time.NewTicker(time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-quit:
+					return
+				case <-t.C:
+					progress()
+				}
+			}
+		}()
+		stopProgress = func() { close(quit); <-tickerDone }
+	}
 	interval := time.Duration(float64(time.Second) / o.TPS)
 	next := time.Now()
 	for k := 0; k < total && ctx.Err() == nil; k++ {
@@ -154,6 +189,8 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 	}
 	stopWatch()
 	<-watchDone
+	stopProgress()
+	progress() // the final count
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -142,9 +143,21 @@ func (n *Network) nodeArgs(i int) []string {
 	if ns.ProxyPort != 0 {
 		args = append(args, "--announce", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", ns.ProxyPort))
 	}
+	// Sized for a local node: 50 of them fit one small machine.
+	switch ml := n.State.MemLimit; ml {
+	case "off":
+	case "":
+		args = append(args, "--mem-limit", NodeMemLimit)
+	default:
+		args = append(args, "--mem-limit", ml)
+	}
 	if ns.Mining {
 		args = append(args, "--mine", "--miner-address", ns.MinerAddr, "--mine-threads", "1")
+		if d := n.State.MineDuty; d > 0 && d < 1 {
+			args = append(args, "--mine-duty", strconv.FormatFloat(d, 'f', -1, 64))
+		}
 	}
+	degree := 0
 	for _, e := range n.State.Edges {
 		j := -1
 		if e[0] == i {
@@ -152,11 +165,16 @@ func (n *Network) nodeArgs(i int) []string {
 		} else if e[1] == i {
 			j = e[0]
 		}
+		if j >= 0 {
+			degree++
+		}
 		if j >= 0 && n.State.Nodes[j].PeerID != "" {
 			args = append(args, "--peer", n.P2PAddr(j))
 		}
 	}
-	return args
+	// Room for every topology edge (and a few more for manual addnode)
+	// without the connection manager trimming them.
+	return append(args, "--max-peers", strconv.Itoa(max(16, 2*degree+8)))
 }
 
 // startRetries is how often Start moves a node to fresh ports after one of

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-chain/cairn/cmd/cairn/internal/node"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/rpc"
 	"github.com/spf13/cobra"
@@ -180,8 +181,13 @@ func cookieError(err error, dir, u string) error {
 	}
 	cookie := filepath.Join(dir, rpc.CookieFile)
 	if listening(u) {
-		return fmt.Errorf("a node answers at %s but its RPC cookie %s is missing (deleted?): restart the node to write "+
-			"a new one, or pass --rpc-user/--rpc-password if it runs with them (or --datadir if it uses another directory)", u, cookie)
+		stop := "stop it with Ctrl-C or SIGTERM"
+		pidFile := filepath.Join(dir, node.PIDFile)
+		if _, err := os.Stat(pidFile); err == nil {
+			stop = fmt.Sprintf("stop it cleanly with `kill $(cat %s)` (SIGTERM)", pidFile)
+		}
+		return fmt.Errorf("a node answers at %s but its RPC cookie %s is missing (deleted?): %s and restart the node to write "+
+			"a new one, or pass --rpc-user/--rpc-password if it runs with them (or --datadir if it uses another directory)", u, cookie, stop)
 	}
 	return fmt.Errorf("%w: nothing answers at %s and there is no RPC cookie %s: start it with `cairn node --datadir %s`, "+
 		"or pass --rpc-wait to wait for a node that is starting", rpc.ErrNodeNotRunning, u, cookie, dir)

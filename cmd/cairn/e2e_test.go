@@ -275,7 +275,8 @@ func TestNodeFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"node", "--network", "nope"}, "unknown network"},
+		{[]string{"node", "--network", "nope"}, "main, test, regtest"},
+		{[]string{"node", "--network", "regtest", "--verify-blocks", "-5"}, "from 0 to"},
 		{[]string{"node", "--network", "regtest", "--mine"}, "--miner-address"},
 		{[]string{"node", "--network", "regtest", "--mine", "--miner-address", "cairn1xyz"}, "--miner-address"},
 		{[]string{"node", "--network", "regtest", "--log-level", "loud"}, "--log-level"},

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/cairn-chain/cairn/chain/sigcache"
 	"github.com/cairn-chain/cairn/cmd/cairn/internal/node"
 	"github.com/cairn-chain/cairn/consensus"
+	"github.com/cairn-chain/cairn/p2p"
 	"github.com/spf13/cobra"
 )
 
@@ -71,6 +73,9 @@ line wins over the environment, which wins over the config file.`,
 				return fmt.Errorf("--sigcache-mb must be between 0 (off) and %d, not %d", maxSigCacheMB, cfg.SigCacheMB)
 			}
 			cfg.Params, cfg.DataDir, cfg.Logger = params, dataDir, logger
+			if cfg.StatusEvery < 0 {
+				return fmt.Errorf("--status-interval %s: must be 0 (off) or positive", cfg.StatusEvery)
+			}
 			if cfg.Mine {
 				if minerAddr == "" {
 					return fmt.Errorf("--mine needs --miner-address (get one with `cairn wallet address`)")
@@ -85,14 +90,17 @@ line wins over the environment, which wins over the config file.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&network, "network", "main", "network: main, test or regtest (env CAIRN_NETWORK)")
+	netChoice := newChoice(&network, "main", "main", "test", "regtest")
+	netChoice.aliases = map[string]string{"mainnet": "main", "testnet": "test"}
+	f.Var(netChoice, "network", "network (env CAIRN_NETWORK)")
 	f.StringVar(&genesis, "genesis", "", "custom network genesis spec, a JSON file as written by cairn testnet (env CAIRN_GENESIS)")
 	f.StringVar(&dataDir, "datadir", "", "data directory (default ~/.cairn/<network>; env CAIRN_DATADIR)")
 	f.StringVar(&configFile, "config", "", "config file (default <datadir>/cairn.conf if it exists)")
 	f.BoolVar(&cfg.Mine, "mine", false, "mine blocks")
 	f.StringVar(&minerAddr, "miner-address", "", "address paid by mined blocks")
-	f.IntVar(&cfg.MineThreads, "mine-threads", max(1, runtime.NumCPU()/2), "mining goroutines")
-	f.IntVar(&cfg.VerifyBlocks, "verify-blocks", 6, "re-verify the last N blocks at startup")
+	f.Var(newIntRange(&cfg.MineThreads, max(1, runtime.NumCPU()/2), 1, 1024), "mine-threads", "mining goroutines")
+	f.Var(newFraction(&cfg.MineDuty, 1), "mine-duty", "share of each second the miner hashes, e.g. 0.25 so miners leave CPU for verification (1: always; the proof of work is real either way)")
+	f.Var(newIntRange(&cfg.VerifyBlocks, 6, 0, 1_000_000), "verify-blocks", "re-verify the last N blocks at startup")
 	f.StringVar(&cfg.RPCAddr, "rpc-addr", "", "JSON-RPC listen address (default 127.0.0.1:<network port>)")
 	f.StringVar(&cfg.RPCUser, "rpc-user", "", "JSON-RPC user (default: cookie auth)")
 	f.StringVar(&cfg.RPCPassword, "rpc-password", "", "JSON-RPC password")
@@ -101,12 +109,15 @@ line wins over the environment, which wins over the config file.`,
 	f.StringSliceVar(&cfg.Peers, "peer", nil, "peer multiaddr to connect to (repeatable)")
 	f.StringSliceVar(&cfg.Bootstrap, "bootstrap", nil, "DHT bootstrap peer multiaddr (repeatable)")
 	f.BoolVar(&cfg.NoP2P, "no-p2p", false, "run without networking")
-	f.StringVar(&cfg.MDNS, "mdns", "auto", "LAN discovery by mDNS: on, off, or auto (on for test/regtest)")
+	f.Var(newChoice(&cfg.MDNS, "auto", "on", "off", "auto"), "mdns", "LAN discovery by mDNS (auto: on for test/regtest)")
+	f.Var(newIntRange(&cfg.MaxPeers, p2p.DefaultHighWater, 1, 10_000), "max-peers", "connections kept; above it the node trims to half")
+	f.Var(&sizeValue{&cfg.MemLimit}, "mem-limit", "soft memory limit, e.g. 48MiB (default: GOMEMLIMIT, else none); also sizes libp2p's resource limits and the mempool")
+	f.DurationVar(&cfg.StatusEvery, "status-interval", time.Minute, "log a one-line status (height, peers, mempool) this often; 0 turns it off")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
 	f.IntVar(&cfg.SigCacheMB, "sigcache-mb", sigcache.DefaultMaxBytes>>20, "memory for the cache of verified signatures shared by mempool and block checks, MiB (0 = off)")
 	f.StringVar(&cfg.HTTPAddr, "http", "", "serve the block explorer on this address (e.g. 127.0.0.1:8080; a non-loopback address needs --rpc-user/--rpc-password)")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
-	f.StringVar(&logFormat, "log-format", "text", "text or json")
+	f.Var(newChoice(&logLevel, "info", "debug", "info", "warn", "error"), "log-level", "log verbosity")
+	f.Var(newChoice(&logFormat, "text", "text", "json"), "log-format", "log format on stderr")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/testnet"
+	"github.com/cairn-chain/cairn/wallet"
 	"github.com/spf13/cobra"
 )
 
@@ -171,7 +173,9 @@ func newTestnetUpCmd(tf *testnetFlags) *cobra.Command {
 	f := c.Flags()
 	f.IntVar(&o.Nodes, "nodes", 4, "number of nodes")
 	f.IntVar(&o.Miners, "miners", 2, "how many nodes mine")
-	f.StringVar(&o.Topology, "topology", "mesh", "mesh, ring, line or random")
+	f.StringVar(&o.Topology, "topology", "", fmt.Sprintf("mesh, ring, line or random (default: mesh up to %d nodes, random above)", testnet.MaxDefaultMesh))
+	f.StringVar(&o.MemLimit, "mem-limit", testnet.NodeMemLimit, "each node's soft memory limit (sized for idle nodes; \"off\" for none, e.g. under heavy load)")
+	f.Float64Var(&o.MineDuty, "mine-duty", 0, "share of each second a miner hashes (default: half a core shared among the miners)")
 	f.DurationVar(&o.BlockTime, "block-time", 5*time.Second, "target block spacing")
 	f.BoolVar(&detach, "detach", false, "return once the network is up; nodes keep running")
 	cf.register(c)
@@ -206,7 +210,16 @@ func newTestnetLoadCmd(tf *testnetFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if !tf.json {
+				o.Progress = func(p testnet.LoadProgress) {
+					fmt.Fprintf(os.Stderr, "\r%s: sent %d/%d, rejected %d, confirmed %d, %d blocks   ",
+						p.Elapsed.Round(time.Second), p.Submitted, p.Total, p.Rejected, p.Confirmed, p.Blocks)
+				}
+			}
 			rep, err := n.Load(c.Context(), o)
+			if o.Progress != nil {
+				fmt.Fprintln(os.Stderr)
+			}
 			if err != nil {
 				return err
 			}
@@ -278,15 +291,30 @@ func printNodeTable(n *testnet.Network, st []testnet.NodeStatus) {
 	}
 }
 
+// printHowTo lists the funded accounts, as anvil does, and the commands
+// that use them.
 func printHowTo(n *testnet.Network) {
-	g := filepath.Join(n.Dir, testnet.GenesisFile)
-	pf := filepath.Join(n.Dir, testnet.PassphraseFile)
+	fmt.Printf("\nFunded accounts (%s %s each at genesis; test money):\n", wallet.FormatAmount(testnet.FundPerAccount), wallet.Unit)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	for i, ns := range n.State.Nodes {
+		k := n.Keys[ns.WalletKey]
+		fmt.Fprintf(tw, "  (%d)\t%s\t%s's wallet\n", i, k.Address, ns.Name)
+	}
+	tw.Flush()
+	if extra := len(n.Keys) - len(n.State.Nodes); extra > 0 {
+		fmt.Printf("  ... and %d load accounts (used by `cairn testnet load`)\n", extra)
+	}
+	fmt.Printf("Private keys: %s   Wallet passphrase: %s\n",
+		filepath.Join(n.Dir, testnet.KeysFile), filepath.Join(n.Dir, testnet.PassphraseFile))
 	to := n.Keys[len(n.Keys)-1].Address
-	fmt.Printf("\nSend a payment from node1's wallet (funded at genesis):\n")
-	flags := fmt.Sprintf("--genesis %s --datadir %s --rpc-url %s", g, n.State.Nodes[0].Dir, n.RPCURL(0))
-	fmt.Printf("  cairn wallet send %s 1.5 %s --passphrase-file %s\n", to, flags, pf)
-	fmt.Printf("  cairn wallet balance %s\n", flags)
-	fmt.Printf("Status: cairn testnet status --dir %s   Load: cairn testnet load --dir %s --tps 100 --duration 30s\n", n.Dir, n.Dir)
+	dirFlag := ""
+	if abs, _ := filepath.Abs("./cairn-testnet"); abs != n.Dir {
+		dirFlag = " --dir " + n.Dir
+	}
+	fmt.Printf("\nSend a payment from node1's wallet:\n")
+	fmt.Printf("  cairn testnet wallet node1 send %s 1.5%s\n", to, dirFlag)
+	fmt.Printf("  cairn testnet wallet node1 balance%s\n", dirFlag)
+	fmt.Printf("Status: cairn testnet status%s   Load: cairn testnet load%s --tps 100 --duration 30s\n", dirFlag, dirFlag)
 }
 
 func statusLine(st []testnet.NodeStatus) string {
@@ -325,6 +353,8 @@ func checkUpFlags(c *cobra.Command, n *testnet.Network, o testnet.Options) error
 		{"miners", fmt.Sprint(o.Miners), fmt.Sprint(miners)},
 		{"topology", o.Topology, n.State.Topology},
 		{"block-time", o.BlockTime.String(), n.State.BlockTime.String()},
+		{"mine-duty", fmt.Sprint(o.MineDuty), fmt.Sprint(n.State.MineDuty)},
+		{"mem-limit", o.MemLimit, cmp.Or(n.State.MemLimit, testnet.NodeMemLimit)},
 	}
 	for _, ch := range checks {
 		if c.Flags().Changed(ch.flag) && ch.want != ch.got {

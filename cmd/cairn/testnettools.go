@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cairn-chain/cairn/testnet"
@@ -84,7 +86,73 @@ func newTestnetNodeTools(tf *testnetFlags) []*cobra.Command {
 		},
 	}
 	logsCmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new lines until Ctrl-C")
-	return []*cobra.Command{rpcCmd, envCmd, logsCmd}
+	return []*cobra.Command{rpcCmd, envCmd, logsCmd, newTestnetWalletCmd(tf)}
+}
+
+// newTestnetWalletCmd runs `cairn wallet ...` against one node with the
+// network's genesis, the node's data dir and RPC URL and the wallets'
+// passphrase file filled in.
+func newTestnetWalletCmd(tf *testnetFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "wallet NODE WALLET-COMMAND [ARGS...]",
+		Short: "Run a `cairn wallet` command on one node's wallet (no flags to type)",
+		Long: `Run a cairn wallet command against NODE: --genesis, --datadir, --rpc-url
+and --passphrase-file are filled in from the testnet directory. Flags after
+NODE go to the wallet command, except --dir which picks the testnet.`,
+		Example: `  cairn testnet wallet node1 send tcairn1... 1.5
+  cairn testnet wallet node2 balance
+  cairn testnet wallet 1 history --json`,
+		// The wallet command parses its own flags.
+		DisableFlagParsing: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			dir, rest, err := takeDirFlag(tf.dir, args)
+			if err != nil {
+				return err
+			}
+			if len(rest) == 0 || rest[0] == "-h" || rest[0] == "--help" {
+				return c.Help()
+			}
+			if len(rest) < 2 {
+				return fmt.Errorf("want NODE and a wallet command, e.g. `cairn testnet wallet node1 balance`")
+			}
+			n, i, err := openNode(&testnetFlags{dir: dir}, rest[0])
+			if err != nil {
+				return err
+			}
+			full := append([]string{"wallet"}, rest[1:]...)
+			full = append(full, "--genesis", filepath.Join(n.Dir, testnet.GenesisFile), "--datadir", n.State.Nodes[i].Dir,
+				"--rpc-url", n.RPCURL(i))
+			if !slices.ContainsFunc(rest, func(a string) bool { return strings.HasPrefix(a, "--passphrase-file") }) {
+				full = append(full, "--passphrase-file", filepath.Join(n.Dir, testnet.PassphraseFile))
+			}
+			root := newRootCmd()
+			root.SetArgs(full)
+			root.SetOut(c.OutOrStdout())
+			root.SetErr(c.ErrOrStderr())
+			return root.ExecuteContext(c.Context())
+		},
+	}
+}
+
+// takeDirFlag removes --dir D / --dir=D from args (flag parsing is off for
+// commands that pass their arguments on).
+func takeDirFlag(dir string, args []string) (string, []string, error) {
+	var rest []string
+	for k := 0; k < len(args); k++ {
+		switch a := args[k]; {
+		case a == "--dir":
+			if k+1 >= len(args) {
+				return "", nil, fmt.Errorf("--dir needs a directory")
+			}
+			dir = args[k+1]
+			k++
+		case strings.HasPrefix(a, "--dir="):
+			dir = strings.TrimPrefix(a, "--dir=")
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return dir, rest, nil
 }
 
 func openNode(tf *testnetFlags, name string) (*testnet.Network, int, error) {

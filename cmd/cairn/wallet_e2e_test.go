@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -288,7 +290,18 @@ func TestRPCWaitAndCookieHints(t *testing.T) {
 	}
 	out, err = exec.Command(cairnBin, "rpc", "stop", "--network", "regtest", "--datadir", dataDir, "--rpc-url", u).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "cookie") || !strings.Contains(string(out), "is missing") ||
-		!strings.Contains(string(out), "restart the node") {
+		!strings.Contains(string(out), "restart the node") || !strings.Contains(string(out), "kill $(cat "+filepath.Join(dataDir, "cairn.pid")+")") {
 		t.Fatalf("deleted cookie: %v %s", err, out)
+	}
+	// The hint works: the pid file names the node, and SIGTERM stops it cleanly.
+	pid, err := strconv.Atoi(strings.TrimSpace(readFile(t, filepath.Join(dataDir, "cairn.pid"))))
+	if err != nil || pid != node.Process.Pid {
+		t.Fatalf("pid file: %d, %v; node pid %d", pid, err, node.Process.Pid)
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Wait(); err != nil {
+		t.Fatalf("node after SIGTERM: %v", err)
 	}
 }

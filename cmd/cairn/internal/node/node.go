@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -43,6 +45,19 @@ type Config struct {
 	SigCacheMB int
 	// HTTPAddr, if set, serves the block explorer there (see web.go).
 	HTTPAddr string
+	// MemLimit is the Go runtime's soft memory limit in bytes (0: leave it
+	// to GOMEMLIMIT). The libp2p resource manager is sized from it too.
+	MemLimit int64
+	// MaxPeers is the connection manager's high watermark (0: p2p default);
+	// connections above it are trimmed to half of it.
+	MaxPeers int
+	// MineDuty is the share of each second the background miner hashes
+	// (0 or 1: all the time). A local testnet sets it so several miners on
+	// one machine leave CPU for block verification.
+	MineDuty float64
+	// StatusEvery is how often an idle node logs its one-line status (0:
+	// never).
+	StatusEvery time.Duration
 }
 
 // Run starts the node and blocks until ctx is cancelled (SIGINT/SIGTERM) or
@@ -55,6 +70,16 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	if cfg.MemLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemLimit)
+	} else if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		cfg.MemLimit = l // GOMEMLIMIT: size the rest from it too
+	}
+	removePID, err := writePIDFile(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer removePID()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -83,7 +108,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("startup check of the last %d blocks failed: %w", cfg.VerifyBlocks, err)
 	}
 	tip := ch.Tip()
-	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash)
+	log.Info("node starting", "network", cfg.Params.Name, "datadir", cfg.DataDir, "height", tip.Height, "tip", tip.Hash,
+		"pid", os.Getpid(), "mem_limit", memLimitString(), "mempool_max_bytes", mempoolBytes(cfg.MemLimit))
 
 	svc, err := startServices(ctx, cancel, cfg, ch, sigs, met, log)
 	if err != nil {
@@ -108,7 +134,11 @@ func Run(ctx context.Context, cfg Config) error {
 		m := miner.New(mcfg)
 		met.gauge("cairn_miner_hashes", "Header hashes tried by the background miner.", func() float64 { return float64(m.Hashes()) })
 		wg.Add(1)
-		go func() { defer wg.Done(); m.Run(ctx) }()
+		go func() { defer wg.Done(); runMiner(ctx, m, mcfg, cfg.MineDuty) }()
+	}
+	if cfg.StatusEvery > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); svc.statusLoop(ctx, cfg.StatusEvery, ch, log) }()
 	}
 	<-ctx.Done()
 	log.Info("shutting down")

@@ -1,10 +1,14 @@
 package node
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cairn-chain/cairn/chain"
@@ -37,7 +41,8 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	}()
 	s.hub = newHub(cfg, met, log)
 	s.pool = mempool.New(mempool.Config{
-		Params: cfg.Params, State: ch, Logger: log.With("component", "mempool"),
+		Params: cfg.Params, State: ch, Logger: log, // mempool, p2p and rpc name themselves in their logs
+		MaxBytes: mempoolBytes(cfg.MemLimit),
 		SigCache: sigs, // shared with the chain: blocks skip what the pool verified
 		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
 		// peers drop copies of what they already have.
@@ -89,14 +94,18 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		if cfg.MDNS != "on" && cfg.MDNS != "off" && cfg.MDNS != "auto" {
 			return nil, fmt.Errorf("--mdns must be on, off or auto, not %q", cfg.MDNS)
 		}
-		n, err := p2p.New(ctx, p2p.Config{
+		pc := p2p.Config{
 			Params: cfg.Params, DataDir: cfg.DataDir, Listen: cfg.Listen, Announce: cfg.Announce, Peers: cfg.Peers,
-			Bootstrap: cfg.Bootstrap, MDNS: mdns, Logger: log.With("component", "p2p"),
-			Chain: ch, Mempool: s.pool,
+			Bootstrap: cfg.Bootstrap, MDNS: mdns, Logger: log,
+			Chain: ch, Mempool: s.pool, ResourceMemory: cfg.MemLimit / 4,
 			// Sync verifies the next blocks' signatures into the shared
 			// cache while the current ones connect.
 			Preverify: func(bs []*consensus.Block) { ch.Preverify(bs) },
-		})
+		}
+		if cfg.MaxPeers > 0 {
+			pc.HighWater, pc.LowWater = cfg.MaxPeers, max(1, cfg.MaxPeers/2)
+		}
+		n, err := p2p.New(ctx, pc)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +113,11 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		s.net = n
 		s.closers = append(s.closers, func(context.Context) error { return n.Close() })
 		if err := n.Start(); err != nil {
-			return nil, err
+			listen := cfg.Listen
+			if len(listen) == 0 {
+				listen = p2p.DefaultListen(cfg.Params)
+			}
+			return nil, portInUse(err, "P2P", strings.Join(listen, ", "), "--listen /ip4/127.0.0.1/tcp/<port>")
 		}
 		network = rpcNetwork{n}
 		met.watchNetwork(n)
@@ -118,18 +131,19 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	go rebroadcast(ctx, wl, ch, s.pool, log.With("component", "wallet"))
 	srv, err := rpc.New(rpc.Config{
 		Addr: cfg.RPCAddr, DataDir: cfg.DataDir, User: cfg.RPCUser, Password: cfg.RPCPassword,
-		Logger: log.With("component", "rpc"), Observe: met.rpcObserve, Hub: s.hub,
+		Logger: log, Observe: met.rpcObserve, Hub: s.hub,
 		Backend: rpc.Backend{
 			Params: cfg.Params, Chain: relayChain{ch, s.announceBlock}, Mempool: s.pool, Miner: s.miner, Wallet: wl,
 			Network: network,
 			Mining:  cfg.Mine, MinerThreads: cfg.MineThreads, Stop: cancel, StartTime: time.Now(),
+			ChainDir: filepath.Join(cfg.DataDir, "chain"),
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
 	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("start RPC server: %w", err)
+		return nil, portInUse(fmt.Errorf("start RPC server: %w", err), "RPC", cmp.Or(cfg.RPCAddr, fmt.Sprintf("127.0.0.1:%d", cfg.Params.DefaultRPCPort)), "--rpc-addr 127.0.0.1:<port>")
 	}
 	s.rpc = srv
 	s.closers = append(s.closers, srv.Shutdown)
@@ -142,12 +156,32 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 	if cfg.MetricsAddr != "" {
 		stop, err := met.serve(ctx, cfg.MetricsAddr, log)
 		if err != nil {
-			return nil, fmt.Errorf("metrics listener: %w", err)
+			return nil, portInUse(fmt.Errorf("metrics listener: %w", err), "metrics", cfg.MetricsAddr, "--metrics-addr 127.0.0.1:<port>")
 		}
 		s.closers = append(s.closers, stop)
 	}
 	ok = true
 	return s, nil
+}
+
+// mempoolBytes sizes the mempool from the memory limit: an eighth of it
+// (a pool's heap is a few times its encoded bytes), between 4 MiB and the
+// pool's default; no limit keeps the default.
+func mempoolBytes(memLimit int64) int {
+	if memLimit <= 0 {
+		return mempool.DefaultMaxBytes
+	}
+	return int(min(max(memLimit/8, 4<<20), mempool.DefaultMaxBytes))
+}
+
+// portInUse turns "address already in use" into what to do about it:
+// which port, the likely cause, and the flag that moves it.
+func portInUse(err error, what, addr, flag string) error {
+	if !errors.Is(err, syscall.EADDRINUSE) && !strings.Contains(err.Error(), "address already in use") {
+		return err
+	}
+	return fmt.Errorf("%s port in use: %s is taken by another program (another cairn node with the same network?); "+
+		"stop it, or give this node another port with %s (underlying error: %w)", what, addr, flag, err)
 }
 
 func (s *services) announceTx(tx *consensus.Tx) {
