@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
@@ -56,6 +57,10 @@ func deriveKey(passphrase, salt []byte, k KDFParams) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("derive key: %w", err)
 	}
+	// scrypt just used 128*N*r bytes (32 MiB by default) once: hand them
+	// back to the OS now, or an idle node keeps them as RSS for minutes.
+	// Unlocks are rare, so the forced collection costs nothing that matters.
+	debug.FreeOSMemory()
 	return key, nil
 }
 
