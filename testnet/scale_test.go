@@ -54,70 +54,54 @@ func TestScaleConverges(t *testing.T) {
 	t.Logf("%d nodes (%s topology): up in %s, converged on %s after %s", nodes, n.State.Topology, up.Round(time.Millisecond),
 		tip[:16], time.Since(start).Round(time.Millisecond))
 
-	// Idle RSS: the median node at most 40 MiB, none above its soft memory
-	// limit (the Go runtime's limit is soft: allow its GC a little slack).
+	// Idle memory. VmRSS counts ~29 MiB of the cairn binary's own pages
+	// (text and read-only data), shared by every node on the machine and
+	// set by the build's layout, not by what a node does; RssAnon is the
+	// node's private memory. The measurement run (CAIRN_SCALE_NODES) holds
+	// the median VmRSS to the 40 MiB; the CI run checks the private
+	// part tightly and VmRSS with a margin for the binary's size, so a
+	// grown binary does not fail CI while a node that grows does.
 	time.Sleep(5 * time.Second) // let startup garbage be collected; not a timing assertion
-	var rss []int
+	var rss, anon []int
 	for i, ns := range n.State.Nodes {
-		kb, err := rssKB(ns.PID)
+		kb, err := statusKB(ns.PID, "VmRSS:")
 		if err != nil {
 			t.Fatalf("%s: %v", ns.Name, err)
 		}
-		rss = append(rss, kb)
+		akb, err := statusKB(ns.PID, "RssAnon:")
+		if err != nil {
+			t.Fatalf("%s: %v", ns.Name, err)
+		}
+		rss, anon = append(rss, kb), append(anon, akb)
 		if kb > 52<<10 {
 			t.Errorf("%s (mining %v): RSS %d KiB above the 48 MiB limit", n.State.Nodes[i].Name, ns.Mining, kb)
 		}
 	}
 	sort.Ints(rss)
-	t.Logf("idle RSS KiB: min %d, median %d, max %d", rss[0], rss[len(rss)/2], rss[len(rss)-1])
-	if med := rss[len(rss)/2]; med > 40<<10 {
-		t.Errorf("median idle RSS %d KiB, want at most 40 MiB", med)
+	sort.Ints(anon)
+	t.Logf("idle RSS KiB: min %d, median %d, max %d; private (RssAnon) median %d", rss[0], rss[len(rss)/2], rss[len(rss)-1], anon[len(anon)/2])
+	rssBound := 44 << 10
+	if os.Getenv(scaleNodesEnv) != "" {
+		rssBound = 40 << 10
+	}
+	if med := rss[len(rss)/2]; med > rssBound {
+		t.Errorf("median idle RSS %d KiB, want at most %d MiB", med, rssBound>>10)
+	}
+	if med := anon[len(anon)/2]; med > 16<<10 {
+		t.Errorf("median private memory %d KiB, want at most 16 MiB", med)
 	}
 }
 
-func rssKB(pid int) (int, error) {
+// statusKB reads a kB field (e.g. "VmRSS:") of /proc/<pid>/status.
+func statusKB(pid int, field string) (int, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			return strconv.Atoi(f[1])
 		}
 	}
-	return 0, errors.New("no VmRSS line")
-}
-
-// Nodes get the small-node flags: a memory limit (or none when asked),
-// room for their topology's peers, and a paced miner.
-func TestSmallNodeArgs(t *testing.T) {
-	mk := func(o Options) (*Network, error) {
-		o.Dir, o.Binary, o.HashRate, o.LoadAccounts, o.Seed = t.TempDir(), "cairn", 1, 1, 1
-		return Create(o)
-	}
-	n, err := mk(Options{Nodes: 12, Miners: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n.State.Topology != "random" || n.State.MineDuty != 0.25 {
-		t.Fatalf("12 nodes: topology %s, duty %v", n.State.Topology, n.State.MineDuty)
-	}
-	miner := strings.Join(n.nodeArgs(0), " ")
-	for _, want := range []string{"--mem-limit 48MiB", "--mine-duty 0.25", "--max-peers "} {
-		if !strings.Contains(miner, want) {
-			t.Errorf("node1 args lack %q: %s", want, miner)
-		}
-	}
-	if strings.Contains(strings.Join(n.nodeArgs(5), " "), "--mine-duty") {
-		t.Error("a non-miner got --mine-duty")
-	}
-	if n, err = mk(Options{Nodes: 3, MemLimit: "off"}); err != nil {
-		t.Fatal(err)
-	}
-	if args := strings.Join(n.nodeArgs(0), " "); strings.Contains(args, "--mem-limit") || n.State.Topology != "mesh" {
-		t.Errorf("--mem-limit off, 3 nodes: %s (topology %s)", args, n.State.Topology)
-	}
-	if _, err := mk(Options{Nodes: 2, MemLimit: "lots"}); err == nil {
-		t.Error("--mem-limit lots accepted")
-	}
+	return 0, errors.New("no " + field + " line")
 }

@@ -114,7 +114,7 @@ line wins over the environment, which wins over the config file.`,
 	f.Var(&sizeValue{&cfg.MemLimit}, "mem-limit", "soft memory limit, e.g. 48MiB (default: GOMEMLIMIT, else none); also sizes libp2p's resource limits and the mempool")
 	f.DurationVar(&cfg.StatusEvery, "status-interval", time.Minute, "log a one-line status (height, peers, mempool) this often; 0 turns it off")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:9100)")
-	f.IntVar(&cfg.SigCacheMB, "sigcache-mb", sigcache.DefaultMaxBytes>>20, "memory for the cache of verified signatures shared by mempool and block checks, MiB (0 = off)")
+	f.IntVar(&cfg.SigCacheMB, "sigcache-mb", sigcache.DefaultMaxBytes>>20, "memory for the cache of verified signatures shared by mempool and block checks, MiB (0 = off; at most a sixteenth of --mem-limit)")
 	f.StringVar(&cfg.HTTPAddr, "http", "", "serve the block explorer on this address (e.g. 127.0.0.1:8080; a non-loopback address needs --rpc-user/--rpc-password)")
 	f.Var(newChoice(&logLevel, "info", "debug", "info", "warn", "error"), "log-level", "log verbosity")
 	f.Var(newChoice(&logFormat, "text", "text", "json"), "log-format", "log format on stderr")

@@ -86,8 +86,15 @@ func Run(ctx context.Context, cfg Config) error {
 	met := newMetrics()
 	var sigs *sigcache.Cache
 	if cfg.SigCacheMB > 0 {
+		size := int64(cfg.SigCacheMB) << 20
+		if cfg.MemLimit > 0 {
+			// Under a memory limit the cache (counted as live heap even
+			// where untouched) gets at most a sixteenth of it, as the
+			// mempool gets an eighth.
+			size = max(min(size, cfg.MemLimit/16), 1<<20)
+		}
 		var err error
-		if sigs, err = sigcache.New(cfg.SigCacheMB<<20, nil); err != nil {
+		if sigs, err = sigcache.New(int(size), nil); err != nil {
 			return err
 		}
 	}
