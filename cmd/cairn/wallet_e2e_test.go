@@ -196,10 +196,14 @@ func TestREADMERegtestBlock(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "cairn-wallet-backup.json")); err != nil {
 		t.Errorf("backup file: %v", err)
 	}
-	// rpc stop ends the node: its cookie goes away on a clean shutdown.
+	// rpc stop ends the node: its cookie goes away on a clean shutdown, and
+	// its pid file last of all, after the mempool is saved (the temp dir
+	// cannot be removed while the node still writes into it).
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(dataDir, ".cookie")); os.IsNotExist(err) {
+		_, errCookie := os.Stat(filepath.Join(dataDir, ".cookie"))
+		_, errPID := os.Stat(filepath.Join(dataDir, "cairn.pid"))
+		if os.IsNotExist(errCookie) && os.IsNotExist(errPID) {
 			break
 		}
 		if time.Now().After(deadline) {
