@@ -100,6 +100,7 @@ type Wallet interface {
 	Info() wallet.Info
 	Outbox() *wallet.Outbox
 	BuildSendFrom(view wallet.ChainView, from, to consensus.Address, amount, fee uint64, memo []byte) (*consensus.Tx, error)
+	BuildSendAll(view wallet.ChainView, from *consensus.Address, to consensus.Address, fee uint64, memo []byte) (*consensus.Tx, error)
 }
 
 // NetworkAPI is the peer-to-peer layer as rpc sees it.

@@ -160,3 +160,17 @@ func (s *Server) toError(method string, err error) *Error {
 	s.log.Warn("rpc call failed", "method", method, "err", err)
 	return newError(CodeInternal, "internal error: %v", err)
 }
+
+// MethodNames lists every method in the table, in help's order, without a
+// running server: the CLI completes `cairn rpc <TAB>` from it offline.
+func MethodNames() []string {
+	s := &Server{} // the table needs only method values, never the backend
+	s.buildTable()
+	var names []string
+	for _, g := range s.groups {
+		for _, m := range g.methods {
+			names = append(names, m.name)
+		}
+	}
+	return names
+}

@@ -46,8 +46,9 @@ func (s *Server) walletMethods() []method {
 				"mempool spends (amount + fee) plus incoming mempool amounts."},
 		{name: "sendtoaddress", params: []string{"address", "amount", "fee", "from"}, required: 2, fn: s.sendToAddress,
 			errs:    walletErrs(CodeInvalidParameter, CodeWalletLocked, CodeInsufficientFunds, CodeRejected, CodeMempoolRejected),
-			summary: "Send amount (base units) to address from one wallet address; returns the txid.",
-			detail: "fee: base units; default estimatefee. from: the wallet address to spend from (default: the one " +
+			summary: "Send amount (base units, or \"all\") to address from one wallet address; returns the txid.",
+			detail: "amount \"all\": the sending address's whole spendable balance less the fee (-6 if it does not exceed the fee). " +
+				"fee: base units; default estimatefee. from: the wallet address to spend from (default: the one " +
 				"with the most spendable coins). Errors: -13 locked, -6 insufficient funds."},
 		{name: "estimatefee", fn: s.estimateFeeMethod,
 			summary: "The fee (base units) sendtoaddress pays by default.",

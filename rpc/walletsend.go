@@ -16,11 +16,18 @@ func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	amount, err := a.uint(1, 0)
-	if err != nil {
+	// amount "all": the whole spendable balance of the sending address
+	// less the fee (bitcoin-cli's subtractfeefromamount, for an account).
+	all := kind(a.vals[1]) == '"'
+	var amount uint64
+	if all {
+		if s, _ := a.str(1, ""); s != "all" {
+			return nil, invalidParams("amount must be a number (base units) or \"all\", got %q", s)
+		}
+	} else if amount, err = a.uint(1, 0); err != nil {
 		return nil, err
 	}
-	if amount == 0 {
+	if amount == 0 && !all {
 		return nil, invalidParameter("amount must be positive (base units; 1 %s = %d)", wallet.Unit, consensus.Coin)
 	}
 	fee, err := a.uint(2, 0)
@@ -59,9 +66,12 @@ func (s *Server) sendToAddress(_ context.Context, a *args) (any, error) {
 		MempoolAPI
 	}{s.b.Chain, s.b.Mempool}
 	var tx *consensus.Tx
-	if from != nil {
+	switch {
+	case all:
+		tx, err = w.BuildSendAll(view, from, to, fee, nil)
+	case from != nil:
 		tx, err = w.BuildSendFrom(view, *from, to, amount, fee, nil)
-	} else {
+	default:
 		tx, err = w.BuildSend(view, to, amount, fee, nil)
 	}
 	if err != nil {

@@ -116,3 +116,73 @@ func TestBuildSendEmptyWallet(t *testing.T) {
 		t.Fatalf("BuildSend from empty wallet: %v", err)
 	}
 }
+
+func TestBuildSendAll(t *testing.T) {
+	w, cfg, c := newTestWallet(t)
+	fee := cfg.Params.MinTxFee
+	var addrs []consensus.Address
+	for range 3 {
+		c.Advance(time.Second)
+		a, err := w.NewAddress("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, a)
+	}
+	coin := consensus.Coin
+	view := &mapView{
+		accts: map[consensus.Address]consensus.Account{
+			addrs[0]: {Balance: fee, Nonce: 1},       // exactly the fee: nothing to send
+			addrs[1]: {Balance: 20 * coin, Nonce: 4}, // 18 coins already spent by pool txs
+			addrs[2]: {Balance: 10 * coin, Nonce: 6},
+		},
+		pending: map[consensus.Address]uint64{addrs[1]: 18 * coin},
+	}
+	to := consensus.Address{0xee}
+	if _, err := w.BuildSendAll(view, nil, to, fee, nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("BuildSendAll while locked: %v, want ErrLocked", err)
+	}
+	if err := w.Unlock(pass, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		from       *consensus.Address
+		fee        uint64
+		wantSender consensus.Address
+		wantAmount uint64
+		wantErr    string // empty: success
+	}{
+		{"richest spendable, not richest confirmed", nil, fee, addrs[2], 10*coin - fee, ""},
+		{"bigger fee comes off the amount", nil, coin, addrs[2], 9 * coin, ""},
+		{"from, net of its pending spends", &addrs[1], fee, addrs[1], 2*coin - fee, ""},
+		{"from holding exactly the fee", &addrs[0], fee, consensus.Address{}, 0,
+			"sending all needs more than the fee 0.00001 CAIRN, the --from address has 0.00001 CAIRN spendable"},
+		{"fee above every balance", nil, 11 * coin, consensus.Address{}, 0,
+			"the best address has 10 CAIRN spendable"},
+		{"fee below the network minimum", nil, fee - 1, consensus.Address{}, 0, "fee"},
+	} {
+		tx, err := w.BuildSendAll(view, tc.from, to, tc.fee, nil)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if tx.Sender() != tc.wantSender || tx.Amount != tc.wantAmount || tx.Fee != tc.fee || tx.To != to || tx.VerifySignature() != nil {
+			t.Errorf("%s: sender %x amount %d fee %d, want %x %d %d", tc.name, tx.Sender(), tx.Amount, tx.Fee, tc.wantSender, tc.wantAmount, tc.fee)
+		}
+	}
+	_, err := w.BuildSendAll(view, &addrs[0], to, fee, nil)
+	if !errors.Is(err, ErrInsufficientFunds) {
+		t.Fatalf("send-all of exactly the fee: %v, want ErrInsufficientFunds", err)
+	}
+	stranger := consensus.Address{7}
+	if _, err := w.BuildSendAll(view, &stranger, to, fee, nil); !errors.Is(err, ErrUnknownAddress) {
+		t.Fatalf("BuildSendAll from a stranger: %v", err)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
+	"github.com/cairn-chain/cairn/rpc"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +21,9 @@ func newRPCCmd() *cobra.Command {
 		Long: `Call a JSON-RPC method. Each parameter that parses as JSON (numbers,
 true/false, null, arrays, objects, quoted strings) is sent as that value;
 anything else is sent as a string. The result is printed as JSON (a string
-result bare). --rpc-wait waits for a starting node.
+result bare). --rpc-wait waits for a starting node. With shell completion
+(cairn completion --help), METHOD completes from the built-in method list,
+no node needed.
 
 ` + envHelp,
 		Example: `  cairn rpc help                               # every method
@@ -27,7 +31,8 @@ result bare). --rpc-wait waits for a starting node.
   cairn rpc getblockchaininfo --network regtest --datadir /tmp/cairn-rt
   cairn rpc generatetoaddress 101 rcairn1... --rpc-wait
   cairn rpc stop`,
-		Args: cobra.MinimumNArgs(1),
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeRPCMethod,
 		RunE: func(c *cobra.Command, args []string) error {
 			cl, _, err := cf.client()
 			if err != nil {
@@ -38,6 +43,21 @@ result bare). --rpc-wait waits for a starting node.
 	}
 	cf.register(cmd)
 	return cmd
+}
+
+// completeRPCMethod completes METHOD, and help's argument, from the
+// method table compiled in: it works with no node running.
+func completeRPCMethod(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 1 || (len(args) == 1 && args[0] != "help") {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, name := range rpc.MethodNames() {
+		if strings.HasPrefix(name, toComplete) {
+			out = append(out, name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // rpcCaller is what callAndPrint needs (*rpc.Client).

@@ -21,6 +21,12 @@ func newTestnetNodeTools(tf *testnetFlags) []*cobra.Command {
 		Example: `  cairn testnet rpc node1 getblockchaininfo
   cairn testnet rpc 2 getpeerinfo`,
 		Args: cobra.MinimumNArgs(2),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp // NODE: needs the network's state
+			}
+			return completeRPCMethod(c, args[1:], toComplete)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			n, i, err := openNode(tf, args[0])
 			if err != nil {
