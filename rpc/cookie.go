@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,4 +54,34 @@ func ReadCookie(dataDir string) (user, pass string, err error) {
 		return "", "", fmt.Errorf("rpc cookie %s is malformed: restart the node to rewrite it", path)
 	}
 	return user, pass, nil
+}
+
+// URLFile, in the data directory while the node runs, holds the RPC URL it
+// serves, so `cairn ... --datadir DIR` reaches a node on any --rpc-addr
+// (a testnet node, say) without --rpc-url.
+const URLFile = "rpc.url"
+
+func writeURLFile(dataDir string, addr net.Addr) (string, error) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "", err
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1" // listening on all interfaces: reach it locally
+	}
+	path := filepath.Join(dataDir, URLFile)
+	return path, renameio.WriteFile(path, []byte("http://"+net.JoinHostPort(host, port)+"\n"), 0o600)
+}
+
+// ReadURLFile returns the RPC URL a running node wrote to dataDir, or "".
+func ReadURLFile(dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, URLFile))
+	if err != nil || len(b) > 200 {
+		return ""
+	}
+	u := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(u, "http://") {
+		return ""
+	}
+	return u
 }

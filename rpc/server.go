@@ -97,6 +97,7 @@ type Server struct {
 	userHash   [32]byte
 	passHash   [32]byte
 	cookiePath string // set while a cookie written by Start exists
+	urlPath    string // set while the URL file written by Start exists
 
 	closing bool                   // Shutdown began: no new websockets
 	wsConns map[*wsClient]struct{} // open websockets, closed by Shutdown
@@ -225,6 +226,14 @@ func (s *Server) Start() error {
 		s.cookiePath = path
 	}
 	s.ln = ln
+	if s.cfg.DataDir != "" {
+		// Clients given only --datadir find a node on a non-default port.
+		if path, err := writeURLFile(s.cfg.DataDir, ln.Addr()); err != nil {
+			s.log.Warn("could not write the rpc url file", "err", err)
+		} else {
+			s.urlPath = path
+		}
+	}
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: s.cfg.ReadTimeout,
@@ -247,9 +256,12 @@ func (s *Server) Start() error {
 // ends, and removes the cookie.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv, path := s.srv, s.cookiePath
-	s.cookiePath = ""
+	srv, path, urlPath := s.srv, s.cookiePath, s.urlPath
+	s.cookiePath, s.urlPath = "", ""
 	s.mu.Unlock()
+	if urlPath != "" {
+		_ = os.Remove(urlPath)
+	}
 	var err error
 	if srv != nil {
 		err = srv.Shutdown(ctx)

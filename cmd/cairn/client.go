@@ -129,6 +129,13 @@ func (cf *clientFlags) rpcURL(p *consensus.Params) string {
 	if cf.url != "" {
 		return cf.url
 	}
+	dir := cf.dataDir
+	if dir == "" {
+		dir = defaultDataDir(p.Name)
+	}
+	if u := rpc.ReadURLFile(dir); u != "" {
+		return u // the node running on this data dir says where it listens
+	}
 	return fmt.Sprintf("http://127.0.0.1:%d", p.DefaultRPCPort)
 }
 

@@ -98,6 +98,12 @@ func TestTestnetUpGuards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// --genesis and --datadir alone find the node: it wrote its RPC URL
+	// into the data dir (no --rpc-url, no default port).
+	out, err = runCairn("rpc", "getblockcount", "--genesis", filepath.Join(dir, testnet.GenesisFile), "--datadir", n.State.Nodes[0].Dir)
+	if err != nil || strings.TrimSpace(out) != "0" {
+		t.Fatalf("rpc with --genesis/--datadir only: err %v, output %q", err, out)
+	}
 	pid := n.State.Nodes[0].PID
 	if out, err := runCairn("testnet", "destroy", "--dir", dir); err != nil {
 		t.Fatalf("destroy: %v %s", err, out)
