@@ -318,8 +318,19 @@ func (n *Network) Kill(i int) error {
 	return nil
 }
 
+// refresh re-reads testnet.json: another process (the dashboard, another
+// CLI command) may have restarted nodes since this Network was opened, and
+// stopping the pids it remembers would leave the new processes running.
+func (n *Network) refresh() {
+	var st State
+	if err := readJSON(filepath.Join(n.Dir, StateFile), &st); err == nil && len(st.Nodes) == len(n.State.Nodes) {
+		n.State = &st
+	}
+}
+
 // Down stops every node cleanly; data is kept.
 func (n *Network) Down() error {
+	n.refresh()
 	var errs []error
 	for i := range n.State.Nodes {
 		if err := n.Stop(i); err != nil {
@@ -334,6 +345,7 @@ func (n *Network) Down() error {
 // writing its data dir would recreate files under a deleted tree), and
 // deletes the directory.
 func (n *Network) Destroy() error {
+	n.refresh()
 	_ = n.stopHelpers()
 	for i := range n.State.Nodes {
 		if n.Running(i) {
