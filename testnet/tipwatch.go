@@ -20,12 +20,13 @@ type TipEvent struct {
 	At     time.Time `json:"at"`
 }
 
-// WatchTips subscribes to node i's websocket newtips and calls fn for each
-// event until ctx ends, reconnecting (every retry) while the node is down
-// or restarting. up, if not nil, is told when the subscription is live.
-func (n *Network) WatchTips(ctx context.Context, i int, retry time.Duration, up func(), fn func(TipEvent)) {
+// Watch subscribes to topics on node i's websocket and calls fn with each
+// notification, stamped on receipt, until ctx ends, reconnecting (every
+// retry) while the node is down or restarting. up, if not nil, is told
+// each time the subscriptions are live.
+func (n *Network) Watch(ctx context.Context, i int, retry time.Duration, topics []string, up func(), fn func(topic string, result json.RawMessage, at time.Time)) {
 	for ctx.Err() == nil {
-		n.watchTipsOnce(ctx, i, up, fn)
+		n.watchOnce(ctx, i, topics, up, fn)
 		select {
 		case <-ctx.Done():
 		case <-time.After(retry):
@@ -33,7 +34,7 @@ func (n *Network) WatchTips(ctx context.Context, i int, retry time.Duration, up 
 	}
 }
 
-func (n *Network) watchTipsOnce(ctx context.Context, i int, up func(), fn func(TipEvent)) {
+func (n *Network) watchOnce(ctx context.Context, i int, topics []string, up func(), fn func(string, json.RawMessage, time.Time)) {
 	cl, err := n.Client(i)
 	if err != nil {
 		return
@@ -45,9 +46,11 @@ func (n *Network) watchTipsOnce(ctx context.Context, i int, up func(), fn func(T
 		return
 	}
 	defer ws.Close()
-	var sub string
-	if err := ws.Call(dctx, "subscribe", []any{rpc.TopicNewTips}, &sub); err != nil {
-		return
+	for _, topic := range topics {
+		var sub string
+		if err := ws.Call(dctx, "subscribe", []any{topic}, &sub); err != nil {
+			return
+		}
 	}
 	if up != nil {
 		up()
@@ -60,16 +63,26 @@ func (n *Network) watchTipsOnce(ctx context.Context, i int, up func(), fn func(T
 			if !ok {
 				return
 			}
-			at := time.Now()
-			var tip struct {
-				Event  string `json:"event"`
-				Height uint64 `json:"height"`
-				Hash   string `json:"hash"`
-				NTx    int    `json:"ntx"`
-			}
-			if json.Unmarshal(note.Result, &tip) == nil {
-				fn(TipEvent{Node: i, Event: tip.Event, Height: tip.Height, Hash: tip.Hash, NTx: tip.NTx, At: at})
-			}
+			fn(note.Topic, note.Result, time.Now()) // one machine, one clock
 		}
 	}
+}
+
+// WatchTips is Watch of the newtips topic, decoded.
+func (n *Network) WatchTips(ctx context.Context, i int, retry time.Duration, up func(), fn func(TipEvent)) {
+	n.Watch(ctx, i, retry, []string{rpc.TopicNewTips}, up, func(_ string, result json.RawMessage, at time.Time) {
+		if tip, ok := DecodeTip(result); ok {
+			tip.Node, tip.At = i, at
+			fn(tip)
+		}
+	})
+}
+
+// DecodeTip decodes a newtips notification's result.
+func DecodeTip(result json.RawMessage) (TipEvent, bool) {
+	var tip TipEvent
+	if json.Unmarshal(result, &tip) != nil {
+		return TipEvent{}, false
+	}
+	return tip, true
 }

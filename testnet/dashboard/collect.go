@@ -42,63 +42,21 @@ type second struct {
 // watch follows node i's newtips and mempool topics until ctx ends,
 // reconnecting every second while the node is down.
 func (s *Server) watch(ctx context.Context, n *testnet.Network, i int) {
-	for ctx.Err() == nil {
-		s.watchOnce(ctx, n, i)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (s *Server) watchOnce(ctx context.Context, n *testnet.Network, i int) {
-	cl, err := n.Client(i)
-	if err != nil {
-		return
-	}
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	ws, err := rpc.DialWS(dctx, cl.URL, cl.User, cl.Password)
-	if err != nil {
-		return
-	}
-	defer ws.Close()
-	for _, topic := range []string{rpc.TopicNewTips, rpc.TopicMempool} {
-		var sub string
-		if err := ws.Call(dctx, "subscribe", []any{topic}, &sub); err != nil {
-			return
-		}
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case note, ok := <-ws.Notifications():
-			if !ok {
-				return
+	n.Watch(ctx, i, time.Second, []string{rpc.TopicNewTips, rpc.TopicMempool}, nil, func(topic string, result json.RawMessage, at time.Time) {
+		switch topic {
+		case rpc.TopicNewTips:
+			if tip, ok := testnet.DecodeTip(result); ok && tip.Event == "connected" {
+				s.blockSeen(ctx, n, i, tip.Hash, tip.Height, tip.NTx, at)
 			}
-			at := time.Now() // stamped on receipt: one machine, one clock
-			switch note.Topic {
-			case rpc.TopicNewTips:
-				var tip struct {
-					Event  string `json:"event"`
-					Height uint64 `json:"height"`
-					Hash   string `json:"hash"`
-					NTx    int    `json:"ntx"`
-				}
-				if json.Unmarshal(note.Result, &tip) == nil && tip.Event == "connected" {
-					s.blockSeen(ctx, n, i, tip.Hash, tip.Height, tip.NTx, at)
-				}
-			case rpc.TopicMempool:
-				var tx struct {
-					TxID string `json:"txid"`
-				}
-				if json.Unmarshal(note.Result, &tx) == nil {
-					s.txSeen(tx.TxID, at)
-				}
+		case rpc.TopicMempool:
+			var tx struct {
+				TxID string `json:"txid"`
+			}
+			if json.Unmarshal(result, &tx) == nil {
+				s.txSeen(tx.TxID, at)
 			}
 		}
-	}
+	})
 }
 
 func (s *Server) txSeen(id string, at time.Time) {
