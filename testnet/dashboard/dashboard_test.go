@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-chain/cairn/testnet/browsertest"
+
 	"github.com/cairn-chain/cairn/testnet"
 	"github.com/chromedp/chromedp"
 )
@@ -91,27 +93,27 @@ func allHeights(nodes, h int) string {
 func TestDashboardBrowser(t *testing.T) {
 	n := upNet(t, 3, "mesh")
 	d := startDashboard(t, n.Dir)
-	ctx := browser(t)
+	ctx := browsertest.Start(t, 1280, 1400)
 
-	run(t, ctx, "open dashboard", chromedp.Navigate(d.URL()))
+	browsertest.Run(t, ctx, "open dashboard", chromedp.Navigate(d.URL()))
 	waitJS(t, ctx, "3 running nodes", `document.querySelectorAll('#nodes .node').length === 3 &&
 		[...document.querySelectorAll('#nodes .node .state')].every(e => e.textContent === "running") &&
 		document.querySelectorAll('#graph g[data-node]').length === 3 && document.querySelectorAll('#graph line.link').length === 3`, 60*time.Second)
-	screenshot(t, ctx, "1-nodes")
+	browsertest.Screenshot(t, ctx, "1-nodes")
 
 	var marker int
-	run(t, ctx, "mark page", into(chromedp.Evaluate[int](`window.noReload = 7`), &marker))
+	browsertest.Run(t, ctx, "mark page", browsertest.Into(chromedp.Evaluate[int](`window.noReload = 7`), &marker))
 	mine(t, n, 0, 2)
 	waitJS(t, ctx, "height 2 on every node", allHeights(3, 2), 60*time.Second)
 	waitJS(t, ctx, "the blocks' propagation rows", `document.querySelectorAll('#timeline circle').length >= 6`, 30*time.Second)
-	run(t, ctx, "check no reload", into(chromedp.Evaluate[int](`window.noReload`), &marker))
+	browsertest.Run(t, ctx, "check no reload", browsertest.Into(chromedp.Evaluate[int](`window.noReload`), &marker))
 	if marker != 7 {
 		t.Fatalf("page reloaded to show new heights (marker %d)", marker)
 	}
-	screenshot(t, ctx, "2-heights")
+	browsertest.Screenshot(t, ctx, "2-heights")
 
 	// Partition {1,2} | {3} from the page's form.
-	run(t, ctx, "partition", chromedp.SetValue(chromedp.CSS(`#groups`), "1,2 3"), chromedp.Click(chromedp.CSS(`#partition`)))
+	browsertest.Run(t, ctx, "partition", chromedp.SetValue(chromedp.CSS(`#groups`), "1,2 3"), chromedp.Click(chromedp.CSS(`#partition`)))
 	waitJS(t, ctx, "the cut links", `document.querySelectorAll('#graph line.cut').length === 2 && document.querySelectorAll('#graph line.link').length === 1`, 60*time.Second)
 	var conns int
 	if err := n.Call(context.Background(), 2, "getconnectioncount", []any{}, &conns); err != nil || conns != 0 {
@@ -119,37 +121,37 @@ func TestDashboardBrowser(t *testing.T) {
 	}
 	mine(t, n, 0, 1)
 	waitJS(t, ctx, "tips disagreeing", `document.getElementById('agree').textContent.includes("DISAGREE")`, 60*time.Second)
-	screenshot(t, ctx, "3-partition")
+	browsertest.Screenshot(t, ctx, "3-partition")
 
-	run(t, ctx, "heal", chromedp.Click(chromedp.CSS(`#heal`)))
+	browsertest.Run(t, ctx, "heal", chromedp.Click(chromedp.CSS(`#heal`)))
 	waitJS(t, ctx, "healed links and agreeing tips", `document.querySelectorAll('#graph line.cut').length === 0 &&
 		document.getElementById('agree').textContent === "tips agree"`, 90*time.Second)
 	waitJS(t, ctx, "height 3 everywhere", allHeights(3, 3), 60*time.Second)
-	screenshot(t, ctx, "4-healed")
+	browsertest.Screenshot(t, ctx, "4-healed")
 
 	// Kill and start node3 from its card's buttons.
-	run(t, ctx, "kill node3", chromedp.Click(chromedp.CSS(`#nodes [data-node="node3"] button[data-verb="kill"]`)))
+	browsertest.Run(t, ctx, "kill node3", chromedp.Click(chromedp.CSS(`#nodes [data-node="node3"] button[data-verb="kill"]`)))
 	waitJS(t, ctx, "node3 stopped", `document.querySelector('#nodes [data-node="node3"]').classList.contains("down") &&
 		document.querySelector('#graph g[data-node="node3"] circle').classList.contains("down")`, 60*time.Second)
 	if m, err := testnet.Open(n.Dir); err != nil || m.Running(2) {
 		t.Fatalf("node3 still running after the Kill button (%v)", err)
 	}
-	screenshot(t, ctx, "5-killed")
-	run(t, ctx, "start node3", chromedp.Click(chromedp.CSS(`#nodes [data-node="node3"] button[data-verb="start"]`)))
+	browsertest.Screenshot(t, ctx, "5-killed")
+	browsertest.Run(t, ctx, "start node3", chromedp.Click(chromedp.CSS(`#nodes [data-node="node3"] button[data-verb="start"]`)))
 	waitJS(t, ctx, "node3 running again and connected", `(() => { const c = document.querySelector('#nodes [data-node="node3"]');
 		return !c.classList.contains("down") && c.querySelector('.height').textContent === "3" && document.querySelectorAll('#graph line.link').length === 3; })()`, 90*time.Second)
 	if m, err := testnet.Open(n.Dir); err != nil || !m.Running(2) {
 		t.Fatalf("node3 not running after the Start button (%v)", err)
 	}
-	screenshot(t, ctx, "6-restarted")
+	browsertest.Screenshot(t, ctx, "6-restarted")
 
 	// Load from the button; this test mines the blocks that confirm it.
-	run(t, ctx, "load", chromedp.SetValue(chromedp.CSS(`#tps`), "10"), chromedp.SetValue(chromedp.CSS(`#duration`), "3s"),
+	browsertest.Run(t, ctx, "load", chromedp.SetValue(chromedp.CSS(`#tps`), "10"), chromedp.SetValue(chromedp.CSS(`#duration`), "3s"),
 		chromedp.Click(chromedp.CSS(`#load`)))
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var points int
-		run(t, ctx, "count latency points", into(chromedp.Evaluate[int](`document.querySelectorAll('#lat-chart circle').length`), &points))
+		browsertest.Run(t, ctx, "count latency points", browsertest.Into(chromedp.Evaluate[int](`document.querySelectorAll('#lat-chart circle').length`), &points))
 		if points > 0 {
 			break
 		}
@@ -160,7 +162,7 @@ func TestDashboardBrowser(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	waitJS(t, ctx, "the tx/s chart", `document.querySelectorAll('#tps-chart polyline').length === 2`, 30*time.Second)
-	screenshot(t, ctx, "7-load")
+	browsertest.Screenshot(t, ctx, "7-load")
 }
 
 // The HTTP rules: loopback only, JSON actions only, bad input is a 400.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-chain/cairn/testnet/browsertest"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -20,20 +22,20 @@ func TestFirstPaintFigure(t *testing.T) {
 	n := upNet(t, 10, "mesh")
 	mine(t, n, 0, 3)
 	d := startDashboard(t, n.Dir)
-	ctx := browser(t)
+	ctx := browsertest.Start(t, 1280, 1400)
 	var fcp, full []time.Duration
 	for k := 0; k < 5; k++ {
-		run(t, ctx, "blank", chromedp.Navigate("about:blank"))
+		browsertest.Run(t, ctx, "blank", chromedp.Navigate("about:blank"))
 		start := time.Now()
-		run(t, ctx, "open", chromedp.Navigate(d.URL()))
+		browsertest.Run(t, ctx, "open", chromedp.Navigate(d.URL()))
 		waitJS(t, ctx, "10 nodes with heights", allHeights(10, 3), 60*time.Second)
 		full = append(full, time.Since(start))
 		var ms float64
-		run(t, ctx, "fcp", into(chromedp.Evaluate[float64](`(performance.getEntriesByName('first-contentful-paint')[0] || performance.getEntriesByType('paint')[0] || {startTime: -1}).startTime`), &ms))
+		browsertest.Run(t, ctx, "fcp", browsertest.Into(chromedp.Evaluate[float64](`(performance.getEntriesByName('first-contentful-paint')[0] || performance.getEntriesByType('paint')[0] || {startTime: -1}).startTime`), &ms))
 		fcp = append(fcp, time.Duration(ms*float64(time.Millisecond)))
 	}
 	slices.Sort(fcp)
 	slices.Sort(full)
 	t.Logf("10 nodes: first contentful paint median %v; all node cards filled median %v (runs %v)", fcp[2].Round(time.Millisecond), full[2].Round(time.Millisecond), full)
-	screenshot(t, ctx, "10-nodes")
+	browsertest.Screenshot(t, ctx, "10-nodes")
 }

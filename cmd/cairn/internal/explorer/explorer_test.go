@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-chain/cairn/testnet/browsertest"
+
 	"github.com/cairn-chain/cairn/chain/chaintest"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/chromedp/chromedp"
@@ -19,7 +21,7 @@ import (
 // page for each kind of query, and new blocks and mempool txs appear live.
 func TestExplorerInBrowser(t *testing.T) {
 	n := newTestNode(t)
-	ctx := browser(t)
+	ctx := browsertest.Start(t, 1280, 900)
 	hrp := n.params.AddressHRP
 	payee := chaintest.NewKey("explorer/payee").Addr
 	miner := chaintest.NewKey("explorer/miner").Addr
@@ -27,30 +29,30 @@ func TestExplorerInBrowser(t *testing.T) {
 	hash1 := n.mine(1, miner)[0]
 
 	var title, text, loc string
-	run(t, ctx, "home page shows block 1",
+	browsertest.Run(t, ctx, "home page shows block 1",
 		chromedp.Navigate(n.url+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#blocks tr[data-hash="`+hash1+`"]`)))
-	screenshot(t, ctx, "home")
+	browsertest.Screenshot(t, ctx, "home")
 
-	run(t, ctx, "block page shows the tx",
+	browsertest.Run(t, ctx, "block page shows the tx",
 		chromedp.Click(chromedp.CSS(`#blocks tr[data-hash="`+hash1+`"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`#txs tr[data-txid="`+txid+`"]`)),
-		into(chromedp.Text(chromedp.CSS(`#page-title`)), &title),
-		into(chromedp.Text(chromedp.CSS(`main`)), &text))
+		browsertest.Into(chromedp.Text(chromedp.CSS(`#page-title`)), &title),
+		browsertest.Into(chromedp.Text(chromedp.CSS(`main`)), &text))
 	if title != "Block 1" || !strings.Contains(text, hash1) || !strings.Contains(text, "5 CAIRN") {
 		t.Fatalf("block page: title %q, text %q", title, text)
 	}
-	screenshot(t, ctx, "block")
+	browsertest.Screenshot(t, ctx, "block")
 
-	run(t, ctx, "tx page",
+	browsertest.Run(t, ctx, "tx page",
 		chromedp.Click(chromedp.CSS(`#txs tr[data-txid="`+txid+`"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.kv`)),
-		into(chromedp.Text(chromedp.CSS(`main`)), &text),
-		into(chromedp.Location(), &loc))
+		browsertest.Into(chromedp.Text(chromedp.CSS(`main`)), &text),
+		browsertest.Into(chromedp.Location(), &loc))
 	if loc != n.url+"/tx/"+txid || !strings.Contains(text, "confirmed") || !strings.Contains(text, payee.Encode(hrp)) || !strings.Contains(text, "5 CAIRN") {
 		t.Fatalf("tx page at %s: %q", loc, text)
 	}
-	screenshot(t, ctx, "tx")
+	browsertest.Screenshot(t, ctx, "tx")
 
 	// Search: each kind of query lands on its page.
 	for _, c := range []struct{ query, path, want string }{
@@ -60,29 +62,29 @@ func TestExplorerInBrowser(t *testing.T) {
 		{payee.Encode(hrp), "/address/" + payee.Encode(hrp), "Address " + payee.Encode(hrp)},
 	} {
 		// Typed and sent with Enter, as a person does.
-		run(t, ctx, "search "+c.query,
+		browsertest.Run(t, ctx, "search "+c.query,
 			chromedp.Navigate(n.url+"/"),
 			chromedp.WaitVisible(chromedp.CSS(`#blocks tr`)),
 			chromedp.SendKeys(chromedp.CSS(`#q`), c.query+"\r"))
 		waitURL(t, ctx, n.url+c.path)
-		run(t, ctx, "page after search "+c.query,
+		browsertest.Run(t, ctx, "page after search "+c.query,
 			chromedp.WaitVisible(chromedp.CSS(`table.kv`)),
-			into(chromedp.Text(chromedp.CSS(`#page-title`)), &title))
+			browsertest.Into(chromedp.Text(chromedp.CSS(`#page-title`)), &title))
 		if title != c.want {
 			t.Fatalf("search %q: page titled %q, want %q", c.query, title, c.want)
 		}
 	}
-	run(t, ctx, "address page",
+	browsertest.Run(t, ctx, "address page",
 		chromedp.WaitVisible(chromedp.CSS(`#history tr[data-txid="`+txid+`"]`)),
-		into(chromedp.Text(chromedp.CSS(`#balance`)), &text))
+		browsertest.Into(chromedp.Text(chromedp.CSS(`#balance`)), &text))
 	if text != "5 CAIRN" {
 		t.Fatalf("address balance %q, want 5 CAIRN", text)
 	}
-	screenshot(t, ctx, "address")
-	run(t, ctx, "search for nothing",
+	browsertest.Screenshot(t, ctx, "address")
+	browsertest.Run(t, ctx, "search for nothing",
 		chromedp.SendKeys(chromedp.CSS(`#q`), strings.Repeat("ab", 32)+"\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#error`)),
-		into(chromedp.Text(chromedp.CSS(`#error`)), &text))
+		browsertest.Into(chromedp.Text(chromedp.CSS(`#error`)), &text))
 	if !strings.Contains(text, "nothing found") {
 		t.Fatalf("unknown hash: %q", text)
 	}
@@ -90,34 +92,34 @@ func TestExplorerInBrowser(t *testing.T) {
 	// Live: a block mined after the page loaded appears without a reload
 	// (a marker set in the page survives), and the tip height follows.
 	var marker int
-	run(t, ctx, "home page, live",
+	browsertest.Run(t, ctx, "home page, live",
 		chromedp.Navigate(n.url+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#blocks tr[data-hash="`+hash1+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#status.on`)),
-		into(chromedp.Evaluate[int](`window.noReload = 42`), &marker))
+		browsertest.Into(chromedp.Evaluate[int](`window.noReload = 42`), &marker))
 	hash2 := n.mine(1, miner)[0]
-	run(t, ctx, "new block appears live",
+	browsertest.Run(t, ctx, "new block appears live",
 		chromedp.WaitVisible(chromedp.CSS(`#blocks tr[data-hash="`+hash2+`"]`)),
-		into(chromedp.Evaluate[int](`window.noReload`), &marker),
-		into(chromedp.Text(chromedp.CSS(`#tip-height`)), &text))
+		browsertest.Into(chromedp.Evaluate[int](`window.noReload`), &marker),
+		browsertest.Into(chromedp.Text(chromedp.CSS(`#tip-height`)), &text))
 	if marker != 42 || text != "2" {
 		t.Fatalf("after a live block: marker %d (want 42: no reload), tip %q", marker, text)
 	}
-	screenshot(t, ctx, "home-live")
+	browsertest.Screenshot(t, ctx, "home-live")
 
 	// Mempool page: a tx sent while it is open appears live.
-	run(t, ctx, "mempool page",
+	browsertest.Run(t, ctx, "mempool page",
 		chromedp.Navigate(n.url+"/mempool"),
 		chromedp.WaitVisible(chromedp.CSS(`#mempool`)),
 		chromedp.WaitVisible(chromedp.CSS(`#status.on`)))
 	txid2 := n.pay(1, 0, payee, 2*consensus.Coin)
-	run(t, ctx, "mempool tx appears live",
+	browsertest.Run(t, ctx, "mempool tx appears live",
 		chromedp.WaitVisible(chromedp.CSS(`#mempool tr[data-txid="`+txid2+`"]`)),
-		into(chromedp.Text(chromedp.CSS(`#mempool-size`)), &text))
+		browsertest.Into(chromedp.Text(chromedp.CSS(`#mempool-size`)), &text))
 	if text != "1" {
 		t.Fatalf("mempool size %q, want 1", text)
 	}
-	screenshot(t, ctx, "mempool")
+	browsertest.Screenshot(t, ctx, "mempool")
 }
 
 // TestExplorerFirstPaint measures the time from navigation to a rendered
@@ -125,7 +127,7 @@ func TestExplorerInBrowser(t *testing.T) {
 // CAIRN_FIGURES=1 for more runs.
 func TestExplorerFirstPaint(t *testing.T) {
 	n := newTestNode(t)
-	ctx := browser(t)
+	ctx := browsertest.Start(t, 1280, 900)
 	txid := n.pay(0, 0, chaintest.NewKey("paint/payee").Addr, consensus.Coin)
 	hash := n.mine(1, chaintest.NewKey("paint/miner").Addr)[0]
 	runs := 5
@@ -135,11 +137,11 @@ func TestExplorerFirstPaint(t *testing.T) {
 	var took []time.Duration
 	for range runs {
 		start := time.Now()
-		run(t, ctx, "block page",
+		browsertest.Run(t, ctx, "block page",
 			chromedp.Navigate(n.url+"/block/"+hash),
 			chromedp.WaitVisible(chromedp.CSS(`#txs tr[data-txid="`+txid+`"]`)))
 		took = append(took, time.Since(start))
-		run(t, ctx, "blank", chromedp.Navigate("about:blank"))
+		browsertest.Run(t, ctx, "blank", chromedp.Navigate("about:blank"))
 	}
 	first := took[0]
 	slices.Sort(took)
