@@ -8,25 +8,37 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 )
 
-// loadAccounts reads the current state of addrs (absent accounts are zero).
+// loadAccounts reads the current state of addrs (absent accounts are
+// zero), through the account cache. The caller holds c.mu (read or write):
+// no batch can commit while it reads, so what it caches is current.
 func (c *Chain) loadAccounts(addrs []consensus.Address) (consensus.Accounts, error) {
 	st := make(consensus.Accounts, len(addrs))
+	var missed []consensus.Address
 	for _, a := range addrs {
-		v, err := c.db.Get(accountKey(a), nil)
-		if errors.Is(err, leveldb.ErrNotFound) {
-			st[a] = consensus.Account{}
+		if v, ok := c.accts.get(a); ok {
+			st[a] = v
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read account: %w", err)
-		}
-		acct, err := decodeAccount(v)
+		v, err := c.readAccount(a)
 		if err != nil {
 			return nil, err
 		}
-		st[a] = acct
+		st[a] = v
+		missed = append(missed, a)
 	}
+	c.accts.put(missed, st)
 	return st, nil
+}
+
+func (c *Chain) readAccount(a consensus.Address) (consensus.Account, error) {
+	v, err := c.db.Get(accountKey(a), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return consensus.Account{}, nil
+	}
+	if err != nil {
+		return consensus.Account{}, fmt.Errorf("read account: %w", err)
+	}
+	return decodeAccount(v)
 }
 
 func putAccount(b *leveldb.Batch, a consensus.Address, v consensus.Account) {
@@ -62,7 +74,9 @@ func (c *Chain) readBlock(h consensus.Hash) (*consensus.Block, error) {
 }
 
 // connectNode applies n (whose parent is the tip) to state and commits the
-// state changes, undo data, indexes and new tip in one batch.
+// state changes, undo data, indexes and new tip in one batch. It uses the
+// plan ProcessBlock prepared while verifying signatures if that plan was
+// made for n on the current tip (state is a function of the tip).
 func (c *Chain) connectNode(n *node, cache map[consensus.Hash]*consensus.Block, events *[]Event) error {
 	if n.parent != c.tip {
 		return fmt.Errorf("connect %s: parent is not the tip", n.hash)
@@ -71,31 +85,16 @@ func (c *Chain) connectNode(n *node, cache map[consensus.Hash]*consensus.Block, 
 	if err != nil {
 		return err
 	}
-	touched := consensus.TouchedAddresses(b)
-	st, err := c.loadAccounts(touched)
-	if err != nil {
-		return err
-	}
-	undo := make([]undoEntry, len(touched))
-	for i, a := range touched {
-		undo[i] = undoEntry{addr: a, prev: st[a]}
-	}
-	if _, err := consensus.ApplyBlock(st, b, n.height, c.params); err != nil {
-		return &badBlockError{node: n, err: err}
-	}
-	batch := new(leveldb.Batch)
-	for _, a := range touched {
-		putAccount(batch, a, st[a])
-	}
-	batch.Put(hashKey(pfxUndo, n.hash), encodeUndo(undo))
-	for i, tx := range b.Txs {
-		id := tx.ID()
-		batch.Put(hashKey(pfxTx, id), encodeTxLoc(TxLocation{BlockHash: n.hash, Index: uint32(i)}))
-		if tx.Kind == consensus.TxTransfer {
-			batch.Put(addrTxKey(tx.Sender(), n.height, uint32(i)), id[:])
+	p := c.plan
+	if p == nil || p.hash != n.hash || p.parent != c.tip {
+		if p, err = c.planConnect(b, n.hash, c.tip, nil); err != nil {
+			return err
 		}
-		batch.Put(addrTxKey(tx.To, n.height, uint32(i)), id[:])
 	}
+	if p.bad != nil {
+		return &badBlockError{node: n, err: p.bad}
+	}
+	batch := p.batch
 	batch.Put(heightKey(n.height), n.hash[:])
 	batch.Put(metaKey(metaTip), n.hash[:])
 	if n.status&statusValid == 0 {
@@ -104,8 +103,10 @@ func (c *Chain) connectNode(n *node, cache map[consensus.Hash]*consensus.Block, 
 	}
 	if err := c.db.Write(batch, c.wo); err != nil {
 		n.status &^= statusValid
+		c.accts.reset()
 		return fmt.Errorf("commit block %s: %w", n.hash, err)
 	}
+	c.accts.put(p.touched, p.st)
 	c.setTip(n)
 	*events = append(*events, Event{Kind: BlockConnected, Block: b, Hash: n.hash, Height: n.height})
 	return nil
@@ -144,8 +145,15 @@ func (c *Chain) disconnectTip(events *[]Event) error {
 	batch.Delete(heightKey(n.height))
 	batch.Put(metaKey(metaTip), n.parent.hash[:])
 	if err := c.db.Write(batch, c.wo); err != nil {
+		c.accts.reset()
 		return fmt.Errorf("commit disconnect of %s: %w", n.hash, err)
 	}
+	addrs := make([]consensus.Address, len(undo))
+	prev := make(consensus.Accounts, len(undo))
+	for i, e := range undo {
+		addrs[i], prev[e.addr] = e.addr, e.prev
+	}
+	c.accts.put(addrs, prev)
 	c.setTip(n.parent)
 	*events = append(*events, Event{Kind: BlockDisconnected, Block: b, Hash: n.hash, Height: n.height})
 	return nil

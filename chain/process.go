@@ -78,12 +78,23 @@ func (c *Chain) ProcessBlock(b *consensus.Block) (isMainChain, isOrphan bool, er
 	}
 	// Stage 1 outside the lock: signatures dominate; they are verified as
 	// one batch on all cores, minus those the mempool already verified.
-	if err := consensus.CheckBlockSanityBatch(b, c.params, c.cfg.Verifier, c.sigCache()); err != nil {
+	// Meanwhile this goroutine reads and applies the state the block
+	// touches (the connect plan), so the commit is left with the write.
+	ids, err := consensus.CheckBlockStructureIDs(b, c.params)
+	if err != nil {
+		return false, false, err
+	}
+	sigErr := make(chan error, 1)
+	go func() { sigErr <- consensus.CheckBlockSignatures(b, ids, c.cfg.Verifier, c.sigCache()) }()
+	plan := c.planAhead(b, hash, ids)
+	if err := <-sigErr; err != nil {
 		return false, false, err
 	}
 	var events []Event
 	c.mu.Lock()
+	c.plan = plan
 	isMainChain, isOrphan, err = c.processLocked(b, hash, &events)
+	c.plan = nil
 	// Orphans waiting for this block go through the same door, outside the
 	// lock, so their signatures never stall readers.
 	adopt := c.orphans.takeChildren(hash)
@@ -261,8 +272,12 @@ func (c *Chain) acceptBlock(b *consensus.Block, hash consensus.Hash, parent *nod
 	}
 	prevStatus := n.status
 	n.status &^= statusHeaderOnly
+	body := b.Encode
+	if p := c.plan; p != nil && p.hash == hash && p.body != nil {
+		body = func() []byte { return p.body }
+	}
 	batch := new(leveldb.Batch)
-	batch.Put(hashKey(pfxBlock, hash), b.Encode())
+	batch.Put(hashKey(pfxBlock, hash), body())
 	batch.Put(hashKey(pfxIndex, hash), encodeIndexEntry(n))
 	if err := c.db.Write(batch, c.wo); err != nil {
 		n.status = prevStatus

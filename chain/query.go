@@ -113,14 +113,12 @@ func (c *Chain) HashAt(height uint64) (consensus.Hash, error) {
 
 // Account returns an account's state at the tip (zero if it never existed).
 func (c *Chain) Account(a consensus.Address) (consensus.Account, error) {
-	v, err := c.db.Get(accountKey(a), nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return consensus.Account{}, nil
+	// The cache is read, never filled, here: without c.mu a batch may be
+	// committing, and a value read from disk meanwhile could be stale.
+	if v, ok := c.accts.get(a); ok {
+		return v, nil
 	}
-	if err != nil {
-		return consensus.Account{}, err
-	}
-	return decodeAccount(v)
+	return c.readAccount(a)
 }
 
 // Tx returns a main-chain transaction and where it is.

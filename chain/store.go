@@ -142,13 +142,6 @@ type TxLocation struct {
 	Index     uint32
 }
 
-func encodeTxLoc(l TxLocation) []byte {
-	b := make([]byte, consensus.HashSize+4)
-	copy(b, l.BlockHash[:])
-	binary.BigEndian.PutUint32(b[consensus.HashSize:], l.Index)
-	return b
-}
-
 func decodeTxLoc(b []byte) (TxLocation, error) {
 	var l TxLocation
 	if len(b) != consensus.HashSize+4 {

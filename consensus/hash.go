@@ -54,7 +54,25 @@ func DoubleSHA256(b []byte) Hash {
 // Every signed or derived value uses its own tag so a hash of one kind can
 // never be replayed as another.
 func TaggedHash(tag string, msgs ...[]byte) Hash {
-	th := sha256.Sum256([]byte(tag))
+	th, ok := protocolTags[tag]
+	if !ok {
+		th = sha256.Sum256([]byte(tag))
+	}
+	// Addresses, merkle nodes and sighashes are short: hash them from a
+	// stack buffer, without the hash.Hash allocation.
+	var buf [256]byte
+	n := copy(buf[:], th[:])
+	n += copy(buf[n:], th[:])
+	for _, m := range msgs {
+		if n+len(m) > len(buf) {
+			return taggedHashLong(&th, msgs)
+		}
+		n += copy(buf[n:], m)
+	}
+	return sha256.Sum256(buf[:n])
+}
+
+func taggedHashLong(th *[32]byte, msgs [][]byte) Hash {
 	h := sha256.New()
 	h.Write(th[:])
 	h.Write(th[:])
@@ -65,3 +83,14 @@ func TaggedHash(tag string, msgs ...[]byte) Hash {
 	h.Sum(out[:0])
 	return out
 }
+
+// protocolTags holds SHA-256(tag) for the tags hashed per transaction or
+// per merkle node, so those hashes cost one compression less. Read-only
+// after package initialisation.
+var protocolTags = func() map[string][32]byte {
+	m := make(map[string][32]byte)
+	for _, t := range []string{"cairn/tx", "cairn/address", "cairn/merkle"} {
+		m[t] = sha256.Sum256([]byte(t))
+	}
+	return m
+}()

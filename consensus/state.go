@@ -15,6 +15,23 @@ type Accounts map[Address]Account
 
 // TouchedAddresses lists every address b reads or writes, for preloading.
 func TouchedAddresses(b *Block) []Address {
+	return TouchedAddressesFrom(b, BlockSenders(b))
+}
+
+// BlockSenders returns each tx's sender (the zero address for a coinbase),
+// so callers that need the senders several times hash each key once.
+func BlockSenders(b *Block) []Address {
+	out := make([]Address, len(b.Txs))
+	for i, tx := range b.Txs {
+		if tx.Kind == TxTransfer {
+			out[i] = tx.Sender()
+		}
+	}
+	return out
+}
+
+// TouchedAddressesFrom is TouchedAddresses given senders = BlockSenders(b).
+func TouchedAddressesFrom(b *Block, senders []Address) []Address {
 	seen := make(map[Address]struct{}, 2*len(b.Txs))
 	out := make([]Address, 0, 2*len(b.Txs))
 	add := func(a Address) {
@@ -23,9 +40,9 @@ func TouchedAddresses(b *Block) []Address {
 			out = append(out, a)
 		}
 	}
-	for _, tx := range b.Txs {
+	for i, tx := range b.Txs {
 		if tx.Kind == TxTransfer {
-			add(tx.Sender())
+			add(senders[i])
 		}
 		add(tx.To)
 	}
@@ -66,9 +83,14 @@ func applyTransfer(st Accounts, from Address, tx *Tx) error {
 // ApplyBlock applies every tx of a sanity-checked block at height and pays
 // the coinbase, which must equal subsidy + fees exactly. It returns the fees.
 func ApplyBlock(st Accounts, b *Block, height uint64, p *Params) (uint64, error) {
+	return ApplyBlockFrom(st, b, BlockSenders(b), height, p)
+}
+
+// ApplyBlockFrom is ApplyBlock given senders = BlockSenders(b).
+func ApplyBlockFrom(st Accounts, b *Block, senders []Address, height uint64, p *Params) (uint64, error) {
 	var fees uint64
-	for _, tx := range b.Txs[1:] {
-		if err := applyTransfer(st, tx.Sender(), tx); err != nil {
+	for i, tx := range b.Txs[1:] {
+		if err := applyTransfer(st, senders[i+1], tx); err != nil {
 			return 0, err
 		}
 		if fees+tx.Fee < fees {

@@ -66,6 +66,23 @@ func CheckBlockSanityBatch(b *Block, p *Params, v *BatchVerifier, cache SigCache
 	if err != nil {
 		return err
 	}
+	return CheckBlockSignatures(b, ids, v, cache)
+}
+
+// CheckBlockStructureIDs is CheckBlockStructure returning the tx ids the
+// merkle root commits to, so callers can split stage 1 in two and run the
+// signatures (CheckBlockSignatures) while they do other work.
+func CheckBlockStructureIDs(b *Block, p *Params) ([]Hash, error) {
+	return checkBlockStructure(b, p)
+}
+
+// CheckBlockSignatures is the signature half of CheckBlockSanityBatch for a
+// block that passed CheckBlockStructureIDs; ids must be what that returned
+// (a wrong id could make the cache vouch for a signature it never saw).
+func CheckBlockSignatures(b *Block, ids []Hash, v *BatchVerifier, cache SigCache) error {
+	if len(ids) != len(b.Txs) || len(b.Txs) == 0 {
+		return ruleErr(ErrNoTxs, "%d tx ids for %d txs", len(ids), len(b.Txs))
+	}
 	txs := b.Txs[1:]
 	if cache != nil {
 		pending := make([]*Tx, 0, len(txs))
