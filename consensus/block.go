@@ -218,3 +218,41 @@ func MerkleRoot(ids []Hash) Hash {
 	}
 	return level[0]
 }
+
+// MerkleBranch0 returns the hashes MerkleRoot pairs ids[0] with, bottom up.
+// A miner that only changes the coinbase (its extra nonce) recomputes the
+// root from them with MerkleRootFrom0 in log2(n) hashes instead of n.
+func MerkleBranch0(ids []Hash) []Hash {
+	var branch []Hash
+	level := append([]Hash(nil), ids...)
+	var buf [2 * HashSize]byte
+	for len(level) > 1 {
+		branch = append(branch, level[1])
+		next := level[:0]
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				continue
+			}
+			copy(buf[:HashSize], level[i][:])
+			copy(buf[HashSize:], level[i+1][:])
+			next = append(next, TaggedHash("cairn/merkle", buf[:]))
+		}
+		level = next
+	}
+	return branch
+}
+
+// MerkleRootFrom0 is MerkleRoot of a list whose first id is id0 and whose
+// MerkleBranch0 is branch. The first node of every level has a sibling
+// (only a level's last node can be odd), so each step is one hash.
+func MerkleRootFrom0(id0 Hash, branch []Hash) Hash {
+	var buf [2 * HashSize]byte
+	h := id0
+	for _, s := range branch {
+		copy(buf[:HashSize], h[:])
+		copy(buf[HashSize:], s[:])
+		h = TaggedHash("cairn/merkle", buf[:])
+	}
+	return h
+}

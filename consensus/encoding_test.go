@@ -290,3 +290,21 @@ func TestDecodeNoPanic(t *testing.T) {
 		}
 	}
 }
+
+// MerkleRootFrom0 over MerkleBranch0 equals MerkleRoot for every list
+// length (odd levels included) and any first id.
+func TestMerkleBranch0(t *testing.T) {
+	for n := 1; n <= 67; n++ {
+		ids := make([]Hash, n)
+		for i := range ids {
+			ids[i] = DoubleSHA256([]byte{byte(n), byte(i)})
+		}
+		branch := MerkleBranch0(ids)
+		for _, first := range []Hash{ids[0], DoubleSHA256([]byte("other coinbase"))} {
+			ids[0] = first
+			if got, want := MerkleRootFrom0(first, branch), MerkleRoot(ids); got != want {
+				t.Fatalf("n=%d: root from branch %s, MerkleRoot %s", n, got, want)
+			}
+		}
+	}
+}

@@ -3,14 +3,18 @@ package testnet
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/rpc"
 )
@@ -21,11 +25,17 @@ type LoadOptions struct {
 	Duration       time.Duration // how long to submit
 	ConfirmTimeout time.Duration // how long to wait for the last confirmations (default 6 block times)
 	Amount         uint64        // base units per payment (default 1000)
-	Workers        int           // concurrent submitters (default 8)
 	// Progress, if set, is called about once a second while the load runs
 	// (and while it waits for the last confirmations).
 	Progress func(LoadProgress)
 }
+
+// MaxLoadPayments bounds one run (--tps x --duration): every payment is
+// signed before the clock starts and held in memory (~200 bytes each).
+const MaxLoadPayments = 600_000
+
+// maxLoadBatch is how many payments one JSON-RPC batch carries at most.
+const maxLoadBatch = 500
 
 // LoadProgress is the running count of a load.
 type LoadProgress struct {
@@ -48,18 +58,30 @@ type LoadReport struct {
 	AvgBlockFill  float64        `json:"avg_block_fill"` // share of MaxBlockTxs
 	Elapsed       time.Duration  `json:"elapsed"`
 	ConfirmedTPS  float64        `json:"confirmed_tps"`
+	SignTime      time.Duration  `json:"sign_time"` // signing every payment, before the clock started
 }
 
 type loadAccount struct {
-	mu    sync.Mutex
 	key   *btcec.PrivateKey
 	addr  consensus.Address
 	nonce uint64
-	dead  bool // a rejection left its nonce unknown; stop using it
+	dead  atomic.Bool // a refusal left later nonces unusable; skip its payments
+}
+
+// payment is one signed transfer and the node it goes to. An account's
+// payments all go to one node, in nonce order, so none arrives gapped.
+type payment struct {
+	acct, node int
+	hex        string
+	id         consensus.Hash
 }
 
 // Load sends signed payments between the funded load accounts through every
-// running node in turn, and measures how fast and how many confirm.
+// running node, and measures how fast and how many confirm. Payments are
+// signed before the clock starts, so the generator does not compete with
+// the nodes for the CPU while it measures them, and each node gets them in
+// JSON-RPC batches of what fell due since the last one (one sender per
+// node, so an account's nonces arrive in order).
 func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) {
 	if o.TPS <= 0 || o.TPS > 10000 {
 		return nil, fmt.Errorf("--tps must be in (0, 10000]")
@@ -67,14 +89,15 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 	if o.Duration <= 0 || o.Duration > time.Hour {
 		return nil, fmt.Errorf("--duration must be in (0, 1h]")
 	}
+	total := int(o.TPS * o.Duration.Seconds())
+	if total > MaxLoadPayments {
+		return nil, fmt.Errorf("--tps x --duration is %d payments; one run sends at most %d (they are signed up front)", total, MaxLoadPayments)
+	}
 	if o.ConfirmTimeout == 0 {
 		o.ConfirmTimeout = 6 * n.State.BlockTime
 	}
 	if o.Amount == 0 {
 		o.Amount = 1000
-	}
-	if o.Workers == 0 {
-		o.Workers = 8
 	}
 	nodes := n.running(nil)
 	if len(nodes) == 0 {
@@ -88,8 +111,19 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 	if err := n.Call(ctx, nodes[0], "getblockcount", []any{}, &startHeight); err != nil {
 		return nil, err
 	}
+	clients := make([]*rpc.Client, len(nodes))
+	for i, node := range nodes {
+		if clients[i], err = n.Client(node); err != nil {
+			return nil, err
+		}
+	}
+	signStart := time.Now()
+	pays, err := signPayments(ctx, n.Params.ChainID, n.Params.MinTxFee, accts, len(nodes), total, o.Amount)
+	if err != nil {
+		return nil, err
+	}
+	rep := &LoadReport{RejectReasons: map[string]int{}, SignTime: time.Since(signStart)}
 
-	rep := &LoadReport{RejectReasons: map[string]int{}}
 	var mu sync.Mutex
 	submitted := map[consensus.Hash]time.Time{}
 	confirmedAt := map[consensus.Hash]time.Time{}
@@ -113,67 +147,47 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 		})
 	}()
 
-	total := int(o.TPS * o.Duration.Seconds())
-	jobs := make(chan int)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < o.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-			for k := range jobs {
-				a := accts[k%len(accts)]
-				to := accts[r.IntN(len(accts))].addr
-				node := nodes[k%len(nodes)]
-				id, reason := n.pay(ctx, node, a, to, o.Amount)
-				mu.Lock()
-				if reason != "" {
-					rep.Rejected++
-					rep.RejectReasons[reason]++
-				} else {
-					rep.Submitted++
-					submitted[id] = time.Now()
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	progress, stopProgress := func() {}, func() {}
-	if o.Progress != nil {
-		progress = func() {
-			mu.Lock()
-			p := LoadProgress{Elapsed: time.Since(start), Total: total, Submitted: rep.Submitted, Rejected: rep.Rejected,
-				Confirmed: len(confirmedAt), Blocks: rep.Blocks}
-			mu.Unlock()
-			o.Progress(p)
+	record := func(p *payment, reason string, at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		if reason != "" {
+			rep.Rejected++
+			rep.RejectReasons[reason]++
+			return
 		}
-		tickerDone, quit := make(chan struct{}), make(chan struct{})
-		go func() {
-			defer close(tickerDone)
-			t := time.NewTicker(time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-quit:
-					return
-				case <-t.C:
-					progress()
-				}
-			}
-		}()
-		stopProgress = func() { close(quit); <-tickerDone }
+		rep.Submitted++
+		submitted[p.id] = at
 	}
-	interval := time.Duration(float64(time.Second) / o.TPS)
-	next := time.Now()
-	for k := 0; k < total && ctx.Err() == nil; k++ {
-		if d := time.Until(next); d > 0 {
-			time.Sleep(d)
+	queues := make([]*payQueue, len(nodes))
+	var wg sync.WaitGroup
+	for i := range nodes {
+		queues[i] = newPayQueue()
+		wg.Go(func() { sendLoop(ctx, clients[i], queues[i], pays, accts, record) })
+	}
+	stopProgress := startLoadProgress(o.Progress, func() LoadProgress {
+		mu.Lock()
+		defer mu.Unlock()
+		return LoadProgress{Elapsed: time.Since(start), Total: total, Submitted: rep.Submitted, Rejected: rep.Rejected,
+			Confirmed: len(confirmedAt), Blocks: rep.Blocks}
+	})
+	// Release what fell due every few milliseconds: the rate holds on
+	// average, and each node's sender batches whatever accumulated.
+	tick := time.NewTicker(5 * time.Millisecond)
+	for next := 0; next < total && ctx.Err() == nil; {
+		due := min(total, int(time.Since(start).Seconds()*o.TPS)+1)
+		for ; next < due; next++ {
+			queues[pays[next].node].push(next)
 		}
-		next = next.Add(interval)
-		jobs <- k
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
 	}
-	close(jobs)
+	tick.Stop()
+	for _, q := range queues {
+		q.close()
+	}
 	wg.Wait()
 
 	// Wait for the stragglers, bounded.
@@ -190,7 +204,6 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 	stopWatch()
 	<-watchDone
 	stopProgress()
-	progress() // the final count
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -212,6 +225,230 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 		rep.AvgBlockFill = rep.AvgBlockTxs / float64(n.Params.MaxBlockTxs-1)
 	}
 	return rep, nil
+}
+
+// startLoadProgress calls report with snap() about once a second until the
+// returned stop is called (which reports once more, the final count).
+func startLoadProgress(report func(LoadProgress), snap func() LoadProgress) (stop func()) {
+	if report == nil {
+		return func() {}
+	}
+	done, quit := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+				report(snap())
+			}
+		}
+	}()
+	return func() { close(quit); <-done; report(snap()) }
+}
+
+// signPayments signs total payments on all cores: payment k is from
+// account k mod len(accts) (consecutive nonces), to a random account, sent
+// through node acct mod nodes.
+func signPayments(ctx context.Context, chainID uint32, fee uint64, accts []*loadAccount, nodes, total int, amount uint64) ([]payment, error) {
+	pays := make([]payment, total)
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for a := w; a < len(accts) && a < total; a += workers {
+				acct := accts[a]
+				var pub [32]byte
+				copy(pub[:], schnorr.SerializePubKey(acct.key.PubKey()))
+				nonce := acct.nonce
+				for k := a; k < total; k += len(accts) {
+					if ctx.Err() != nil {
+						errs[w] = ctx.Err()
+						return
+					}
+					tx := &consensus.Tx{Kind: consensus.TxTransfer, ChainID: chainID, Nonce: nonce, To: accts[r.IntN(len(accts))].addr,
+						Amount: amount, Fee: fee, PubKey: pub}
+					h := tx.SigHash()
+					// FastSign skips btcec's verify-after-sign: these keys
+					// are throwaway test keys and the node verifies anyway.
+					sig, err := schnorr.Sign(acct.key, h[:], schnorr.FastSign())
+					if err != nil {
+						errs[w] = fmt.Errorf("sign payment: %w", err)
+						return
+					}
+					copy(tx.Sig[:], sig.Serialize())
+					pays[k] = payment{acct: a, node: a % nodes, hex: hex.EncodeToString(tx.Encode()), id: tx.ID()}
+					nonce++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return pays, errors.Join(errs...)
+}
+
+// payQueue is one node's FIFO of payment indexes.
+type payQueue struct {
+	mu     sync.Mutex
+	items  []int
+	closed bool
+	wake   chan struct{}
+}
+
+func newPayQueue() *payQueue { return &payQueue{wake: make(chan struct{}, 1)} }
+
+func (q *payQueue) push(k int) {
+	q.mu.Lock()
+	q.items = append(q.items, k)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *payQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// drain returns up to max queued items and whether the queue is closed.
+func (q *payQueue) drain(max int) (items []int, closed bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	k := min(max, len(q.items))
+	items = append(items, q.items[:k]...)
+	q.items = q.items[k:]
+	return items, q.closed && len(q.items) == 0
+}
+
+// Refusals that say "not now" rather than "never": the pool is full or the
+// sender has as many txs waiting as the pool allows one sender. The load
+// backs off and resends them (and the account's later nonces) instead of
+// giving the account up, as a wallet would.
+var busyCodes = map[string]bool{"ErrSenderLimit": true, "ErrPoolFull": true, "ErrQueueFull": true, "ErrNonceTooHigh": true}
+
+const (
+	retryDelay = 250 * time.Millisecond
+	// retryGrace is how long refused payments are still retried after the
+	// last one fell due.
+	retryGrace = 10 * time.Second
+)
+
+// sendLoop sends a node's due payments as JSON-RPC batches until its queue
+// closes and nothing waits for a retry. A definite refusal retires the
+// account (its later nonces could never confirm); a failed batch (node
+// gone) retires every account in it, since what the node kept is unknown;
+// a busy refusal is retried after retryDelay, with the account's later
+// payments held back behind it so nonces still arrive in order.
+func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, accts []*loadAccount, record func(*payment, string, time.Time)) {
+	const retired = "account retired after a rejection"
+	var (
+		retry    []int              // refused as busy (and what queued behind them), in order
+		held     = map[int]int{}    // account -> its payments in retry
+		retryAt  time.Time          // when retry may go again
+		lastBusy = map[int]string{} // account -> the busy reason, for the final count
+		giveUpAt time.Time          // set when the queue closed
+	)
+	for ctx.Err() == nil {
+		var ks []int
+		if len(retry) > 0 && !time.Now().Before(retryAt) {
+			n := min(len(retry), maxLoadBatch)
+			ks, retry = append(ks, retry[:n]...), retry[n:]
+			for _, k := range ks {
+				held[pays[k].acct]--
+			}
+		}
+		fresh, closed := q.drain(maxLoadBatch - len(ks))
+		for _, k := range fresh {
+			if a := pays[k].acct; held[a] > 0 {
+				retry = append(retry, k) // behind its account's refused nonce
+				held[a]++
+				continue
+			}
+			ks = append(ks, k)
+		}
+		if closed && giveUpAt.IsZero() {
+			giveUpAt = time.Now().Add(retryGrace)
+		}
+		if closed && (len(retry) == 0 || time.Now().After(giveUpAt)) && len(ks) == 0 {
+			for _, k := range retry {
+				p := &pays[k]
+				record(p, "still refused when the run ended: "+lastBusy[p.acct], time.Time{})
+			}
+			return
+		}
+		if len(ks) == 0 {
+			wait := retryDelay
+			if len(retry) > 0 {
+				wait = max(time.Until(retryAt), time.Millisecond)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-q.wake:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+			continue
+		}
+		var batch []int
+		for _, k := range ks {
+			if p := &pays[k]; accts[p.acct].dead.Load() {
+				record(p, retired, time.Time{})
+				continue
+			}
+			batch = append(batch, k)
+		}
+		params := make([]any, len(batch))
+		for i, k := range batch {
+			params[i] = []any{pays[k].hex}
+		}
+		sent := time.Now()
+		res, err := c.CallBatch(ctx, "sendrawtransaction", params)
+		busy := false
+		for i, k := range batch {
+			p := &pays[k]
+			switch {
+			case err != nil:
+				accts[p.acct].dead.Store(true)
+				record(p, shortReason(err), time.Time{})
+			case res[i].Err != nil:
+				if code := rejectCode(res[i].Err); busyCodes[code] || held[p.acct] > 0 {
+					// Busy, or behind a busy nonce of its account.
+					if busyCodes[code] {
+						lastBusy[p.acct] = code
+					}
+					retry = append(retry, k)
+					held[p.acct]++
+					busy = true
+				} else if accts[p.acct].dead.Swap(true) {
+					record(p, retired, time.Time{})
+				} else {
+					record(p, shortReason(res[i].Err), time.Time{})
+				}
+			case accts[p.acct].dead.Load():
+				// Accepted after an earlier nonce of its account was
+				// refused: it waits gapped in the pool and never confirms.
+				record(p, "accepted behind a refused nonce", time.Time{})
+			default:
+				record(p, "", sent)
+			}
+		}
+		if busy {
+			retryAt = time.Now().Add(retryDelay)
+		}
+	}
 }
 
 // loadAccounts prepares the funded non-wallet keys with their current nonces.
@@ -240,29 +477,17 @@ func (n *Network) loadAccounts(ctx context.Context, node int) ([]*loadAccount, e
 	return out, nil
 }
 
-// pay signs and submits one payment; it returns the txid or a reject reason.
-func (n *Network) pay(ctx context.Context, node int, a *loadAccount, to consensus.Address, amount uint64) (consensus.Hash, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.dead {
-		return consensus.Hash{}, "account retired after a rejection"
+// rejectCode is the pool or consensus code name of a refusal ("" if none).
+func rejectCode(err error) string {
+	var re *rpc.Error
+	if !errors.As(err, &re) || len(re.Data) == 0 {
+		return ""
 	}
-	tx := &consensus.Tx{Kind: consensus.TxTransfer, ChainID: n.Params.ChainID, Nonce: a.nonce, To: to, Amount: amount, Fee: n.Params.MinTxFee}
-	if err := tx.Sign(a.key); err != nil {
-		return consensus.Hash{}, err.Error()
+	var d rpc.RejectData
+	if json.Unmarshal(re.Data, &d) != nil {
+		return ""
 	}
-	var id string
-	if err := n.Call(ctx, node, "sendrawtransaction", []any{hex.EncodeToString(tx.Encode())}, &id); err != nil {
-		// A JSON-RPC error is a definite refusal: the nonce is still free.
-		// Anything else (timeout, node killed) leaves it unknown.
-		var re *rpc.Error
-		if !errors.As(err, &re) {
-			a.dead = true
-		}
-		return consensus.Hash{}, shortReason(err)
-	}
-	a.nonce++
-	return tx.ID(), ""
+	return d.Code
 }
 
 func shortReason(err error) string {
