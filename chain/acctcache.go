@@ -70,3 +70,24 @@ func (a *accountCache) reset() {
 	clear(a.m)
 	a.mu.Unlock()
 }
+
+// AccountCacheStats counts the account cache's use since the chain was
+// opened.
+type AccountCacheStats struct {
+	Hits     uint64 // account reads answered from memory
+	Misses   uint64 // account reads that went to the database
+	Entries  int    // accounts held now
+	Capacity int    // accounts it can hold (0 = no cache)
+}
+
+// AccountCacheStats returns the account cache's counters and current size.
+func (c *Chain) AccountCacheStats() AccountCacheStats {
+	return c.accts.stats()
+}
+
+func (a *accountCache) stats() AccountCacheStats {
+	a.mu.Lock()
+	n := len(a.m)
+	a.mu.Unlock()
+	return AccountCacheStats{Hits: a.hits.Load(), Misses: a.misses.Load(), Entries: n, Capacity: a.max}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/cairn-chain/cairn/chain"
+	"github.com/cairn-chain/cairn/chain/sigcache"
+	"github.com/cairn-chain/cairn/consensus"
 	"github.com/cairn-chain/cairn/mempool"
 	"github.com/cairn-chain/cairn/p2p"
 	"github.com/prometheus/client_golang/prometheus"
@@ -115,6 +117,64 @@ func (c *mempoolCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// watchCaches exports the signature verifier's, the signature cache's and
+// the account cache's counters and sizes (sigs may be nil: all zero).
+func (m *metrics) watchCaches(v *consensus.BatchVerifier, sigs *sigcache.Cache, ch *chain.Chain) {
+	m.reg.MustRegister(&cacheCollector{v: v, sigs: sigs, ch: ch})
+}
+
+type cacheCollector struct {
+	v    *consensus.BatchVerifier
+	sigs *sigcache.Cache
+	ch   *chain.Chain
+}
+
+var (
+	verSigs       = prometheus.NewDesc("cairn_sig_verifier_signatures_total", "Signatures checked by the batch verifier shared by block checks and mempool batches.", nil, nil)
+	verBatches    = prometheus.NewDesc("cairn_sig_verifier_batches_total", "Multi-scalar multiplications run by the batch verifier, bisection included.", nil, nil)
+	verBisections = prometheus.NewDesc("cairn_sig_verifier_bisections_total", "Failed signature batches searched for their first bad signature.", nil, nil)
+	verKeyHits    = prometheus.NewDesc("cairn_sig_verifier_key_cache_hits_total", "Public keys the batch verifier found already lifted.", nil, nil)
+	verKeyMisses  = prometheus.NewDesc("cairn_sig_verifier_key_cache_misses_total", "Public keys the batch verifier had to lift (a square root each).", nil, nil)
+	scHits        = prometheus.NewDesc("cairn_sigcache_hits_total", "Signature cache lookups that found a verified tx id (block txs whose signature is not checked again).", nil, nil)
+	scMisses      = prometheus.NewDesc("cairn_sigcache_misses_total", "Signature cache lookups that did not find the tx id.", nil, nil)
+	scAdds        = prometheus.NewDesc("cairn_sigcache_adds_total", "Verified tx ids added to the signature cache.", nil, nil)
+	scEvictions   = prometheus.NewDesc("cairn_sigcache_evictions_total", "Signature cache entries overwritten to make room.", nil, nil)
+	scEntries     = prometheus.NewDesc("cairn_sigcache_entries", "Tx ids in the signature cache.", nil, nil)
+	scCapacity    = prometheus.NewDesc("cairn_sigcache_capacity", "Tx ids the signature cache can hold (0 = off).", nil, nil)
+	acHits        = prometheus.NewDesc("cairn_account_cache_hits_total", "Account state reads answered by the chain's account cache.", nil, nil)
+	acMisses      = prometheus.NewDesc("cairn_account_cache_misses_total", "Account state reads that missed the account cache and went to the database.", nil, nil)
+	acEntries     = prometheus.NewDesc("cairn_account_cache_entries", "Account states in the account cache.", nil, nil)
+	acCapacity    = prometheus.NewDesc("cairn_account_cache_capacity", "Account states the account cache can hold (0 = off).", nil, nil)
+)
+
+func (c *cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{verSigs, verBatches, verBisections, verKeyHits, verKeyMisses,
+		scHits, scMisses, scAdds, scEvictions, scEntries, scCapacity, acHits, acMisses, acEntries, acCapacity} {
+		ch <- d
+	}
+}
+
+func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	v := c.v.Stats()
+	ch <- prometheus.MustNewConstMetric(verSigs, prometheus.CounterValue, float64(v.Signatures))
+	ch <- prometheus.MustNewConstMetric(verBatches, prometheus.CounterValue, float64(v.Batches))
+	ch <- prometheus.MustNewConstMetric(verBisections, prometheus.CounterValue, float64(v.Bisections))
+	ch <- prometheus.MustNewConstMetric(verKeyHits, prometheus.CounterValue, float64(v.KeyCacheHits))
+	ch <- prometheus.MustNewConstMetric(verKeyMisses, prometheus.CounterValue, float64(v.KeyCacheMiss))
+	s := c.sigs.Stats()
+	ch <- prometheus.MustNewConstMetric(scHits, prometheus.CounterValue, float64(s.Hits))
+	ch <- prometheus.MustNewConstMetric(scMisses, prometheus.CounterValue, float64(s.Misses))
+	ch <- prometheus.MustNewConstMetric(scAdds, prometheus.CounterValue, float64(s.Adds))
+	ch <- prometheus.MustNewConstMetric(scEvictions, prometheus.CounterValue, float64(s.Evictions))
+	ch <- prometheus.MustNewConstMetric(scEntries, prometheus.GaugeValue, float64(s.Entries))
+	ch <- prometheus.MustNewConstMetric(scCapacity, prometheus.GaugeValue, float64(s.Capacity))
+	a := c.ch.AccountCacheStats()
+	ch <- prometheus.MustNewConstMetric(acHits, prometheus.CounterValue, float64(a.Hits))
+	ch <- prometheus.MustNewConstMetric(acMisses, prometheus.CounterValue, float64(a.Misses))
+	ch <- prometheus.MustNewConstMetric(acEntries, prometheus.GaugeValue, float64(a.Entries))
+	ch <- prometheus.MustNewConstMetric(acCapacity, prometheus.GaugeValue, float64(a.Capacity))
+}
+
 // serve exposes /metrics on addr until ctx ends.
 func (m *metrics) serve(ctx context.Context, addr string, log *slog.Logger) (func(context.Context) error, error) {
 	ln, err := net.Listen("tcp", addr)
@@ -122,7 +182,7 @@ func (m *metrics) serve(ctx context.Context, addr string, log *slog.Logger) (fun
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", m.handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -131,6 +191,11 @@ func (m *metrics) serve(ctx context.Context, addr string, log *slog.Logger) (fun
 	}()
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	return srv.Shutdown, nil
+}
+
+// handler serves the registry in the Prometheus exposition format.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
 // watchNetwork exports peer counts and gossip/sync counters from p2p.

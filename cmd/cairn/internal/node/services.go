@@ -31,7 +31,7 @@ type services struct {
 	closers []func(context.Context) error
 }
 
-func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, sigs *sigcache.Cache, met *metrics, log *slog.Logger) (*services, error) {
+func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, ch *chain.Chain, sigs *sigcache.Cache, verifier *consensus.BatchVerifier, met *metrics, log *slog.Logger) (*services, error) {
 	s := &services{}
 	ok := false
 	defer func() {
@@ -44,6 +44,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 		Params: cfg.Params, State: ch, Logger: log, // mempool, p2p and rpc name themselves in their logs
 		MaxBytes: mempoolBytes(cfg.MemLimit),
 		SigCache: sigs, // shared with the chain: blocks skip what the pool verified
+		Verifier: verifier,
 		// Every accepted tx (RPC, wallet or relayed) goes out the same way;
 		// peers drop copies of what they already have.
 		OnAccept: func(tx *consensus.Tx) { s.announceTx(tx); s.hub.TxAccepted(tx) },
@@ -153,6 +154,7 @@ func startServices(ctx context.Context, cancel context.CancelFunc, cfg Config, c
 
 	met.watchChain(ch)
 	met.watchMempool(s.pool)
+	met.watchCaches(verifier, sigs, ch)
 	if cfg.MetricsAddr != "" {
 		stop, err := met.serve(ctx, cfg.MetricsAddr, log)
 		if err != nil {
