@@ -34,7 +34,7 @@ type Config struct {
 	// MaxQueued and MaxQueuedBytes cap the queued (gapped) txs of all
 	// senders together, geth's GlobalQueue: a gapped tx may only evict a
 	// cheaper gapped tx, never an executable one, and executable txs evict
-	// gapped ones first. Defaults 1024 txs and MaxBytes/4 (at most MaxBytes).
+	// gapped ones first. Defaults 4096 txs and MaxBytes/4 (at most MaxBytes).
 	MaxQueued      int
 	MaxQueuedBytes int
 	// MaxNonceGap rejects nonce > account nonce + pending count + MaxNonceGap.
@@ -63,7 +63,7 @@ const (
 	DefaultMaxBytes           = 64 << 20
 	DefaultMaxPerSender       = 64
 	DefaultMaxQueuedPerSender = 16
-	DefaultMaxQueued          = 1024
+	DefaultMaxQueued          = 4096
 	DefaultMaxNonceGap        = 64
 	DefaultExpiry             = 3 * time.Hour
 	DefaultReplaceBumpPercent = 10

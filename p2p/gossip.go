@@ -14,8 +14,12 @@ import (
 // Queue sizes are explicit so bursts are absorbed and losses are counted
 // (Stats.Dropped) rather than silent.
 const (
-	validateQueueSize = 1024
-	outboundQueueSize = 512
+	validateQueueSize = 1 << 12
+	// outboundQueueSize is per peer, in messages: a 500-tx RPC batch
+	// becomes 500 publishes at once, and at 512 a busy peer lost
+	// thousands per minute under load (each loss a nonce gap the
+	// receiving pool waits on). Tx messages are a few hundred bytes.
+	outboundQueueSize = 1 << 12
 	publishQueueSize  = 1 << 13
 	// gossipMargin covers protobuf framing around a maximum-size block.
 	gossipMargin = 64 << 10

@@ -1,7 +1,10 @@
 package p2p
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -97,10 +100,27 @@ func (b *txBatcher) flush(batch []txReq) {
 		}
 	}()
 	defer b.n.recoverPanic("tx batch")
+	// Validators run concurrently and a sender's txs may come from
+	// several peers, so a batch can hold nonce n+1 before n: add each
+	// sender's in nonce order, or n+1 would wait as gapped (and, under
+	// load, overflow the pool's bounded gapped set).
+	order := make([]int, len(batch))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int {
+		tx, ty := batch[x].tx, batch[y].tx
+		if c := bytes.Compare(tx.PubKey[:], ty.PubKey[:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(tx.Nonce, ty.Nonce)
+	})
 	txs := make([]*consensus.Tx, len(batch))
-	for i, r := range batch {
-		txs[i] = r.tx
+	for i, j := range order {
+		txs[i] = batch[j].tx
 	}
 	_, got := b.n.pool.AddBatch(txs)
-	copy(errs, got)
+	for i, j := range order {
+		errs[j] = got[i]
+	}
 }

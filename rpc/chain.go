@@ -39,7 +39,7 @@ func (s *Server) chainMethods() []method {
 			summary: "A transaction from the mempool or the main chain.",
 			detail:  "Result: tx fields plus blockhash, height and confirmations (0 while in the mempool). Unknown: code -5."},
 		{name: "getaccount", params: []string{"address"}, required: 1, fn: s.getAccount,
-			summary: "Confirmed state of an account: {address, balance, nonce}."},
+			summary: "Confirmed state of an account: {address, balance, nonce, next_nonce} (next_nonce counts this node's pool txs)."},
 		{name: "getstateinfo", fn: s.getStateInfo,
 			summary: "Digest of the whole account state at the tip: {height, bestblockhash, accounts, total_balance, digest}."},
 	}
@@ -277,6 +277,9 @@ type accountJSON struct {
 	Address string `json:"address"`
 	Balance uint64 `json:"balance"`
 	Nonce   uint64 `json:"nonce"`
+	// NextNonce is the nonce a new transfer should use: the confirmed
+	// nonce plus this node's pool txs that continue it.
+	NextNonce uint64 `json:"next_nonce"`
 }
 
 func (s *Server) getAccount(_ context.Context, a *args) (any, error) {
@@ -288,7 +291,11 @@ func (s *Server) getAccount(_ context.Context, a *args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return accountJSON{Address: addr.Encode(s.b.Params.AddressHRP), Balance: acct.Balance, Nonce: acct.Nonce}, nil
+	next, err := s.b.Mempool.NextNonce(addr)
+	if err != nil {
+		return nil, err
+	}
+	return accountJSON{Address: addr.Encode(s.b.Params.AddressHRP), Balance: acct.Balance, Nonce: acct.Nonce, NextNonce: max(next, acct.Nonce)}, nil
 }
 
 type stateInfoJSON struct {

@@ -78,7 +78,7 @@ func Create(opts Options) (*Network, error) {
 		return nil, fmt.Errorf("--mem-limit %q: want a size such as 48MiB or 1GiB, or off", opts.MemLimit)
 	}
 	if opts.LoadAccounts == 0 {
-		opts.LoadAccounts = 256
+		opts.LoadAccounts = 1024
 	}
 	if opts.Seed == 0 {
 		opts.Seed = time.Now().UnixNano()

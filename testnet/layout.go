@@ -36,7 +36,7 @@ type Options struct {
 	Topology  string        // mesh, ring, line, random (default mesh up to MaxDefaultMesh nodes, else random)
 	BlockTime time.Duration // target spacing, default 5s
 	// LoadAccounts is how many extra funded accounts the load generator
-	// signs from (default 256); each node also gets one funded wallet key.
+	// signs from (default 1024); each node also gets one funded wallet key.
 	LoadAccounts int
 	// HashRate is the estimated hashes/s of one miner thread, used to set
 	// the genesis difficulty; 0 measures it.

@@ -51,14 +51,17 @@ type LoadReport struct {
 	Rejected      int            `json:"rejected"`
 	RejectReasons map[string]int `json:"reject_reasons,omitempty"`
 	Unconfirmed   int            `json:"unconfirmed"`
-	LatencyP50    time.Duration  `json:"latency_p50"`
-	LatencyP99    time.Duration  `json:"latency_p99"`
-	Blocks        int            `json:"blocks"`
-	AvgBlockTxs   float64        `json:"avg_block_txs"`
-	AvgBlockFill  float64        `json:"avg_block_fill"` // share of MaxBlockTxs
-	Elapsed       time.Duration  `json:"elapsed"`
-	ConfirmedTPS  float64        `json:"confirmed_tps"`
-	SignTime      time.Duration  `json:"sign_time"` // signing every payment, before the clock started
+	// NotSent were still held back when the run ended: their account had
+	// maxInflight unconfirmed payments, or the pool said it was busy.
+	NotSent      int           `json:"not_sent"`
+	LatencyP50   time.Duration `json:"latency_p50"`
+	LatencyP99   time.Duration `json:"latency_p99"`
+	Blocks       int           `json:"blocks"`
+	AvgBlockTxs  float64       `json:"avg_block_txs"`
+	AvgBlockFill float64       `json:"avg_block_fill"` // share of MaxBlockTxs
+	Elapsed      time.Duration `json:"elapsed"`
+	ConfirmedTPS float64       `json:"confirmed_tps"`
+	SignTime     time.Duration `json:"sign_time"` // signing every payment, before the clock started
 }
 
 type loadAccount struct {
@@ -66,6 +69,8 @@ type loadAccount struct {
 	addr  consensus.Address
 	nonce uint64
 	dead  atomic.Bool // a refusal left later nonces unusable; skip its payments
+	// inflight counts accepted payments not yet seen in a block.
+	inflight atomic.Int64
 }
 
 // payment is one signed transfer and the node it goes to. An account's
@@ -127,6 +132,7 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 	var mu sync.Mutex
 	submitted := map[consensus.Hash]time.Time{}
 	confirmedAt := map[consensus.Hash]time.Time{}
+	owner := map[consensus.Hash]int{} // payment -> account, to count its confirmation
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watchDone := make(chan struct{})
 	go func() {
@@ -140,6 +146,9 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 				h, err := consensus.ParseHash(s)
 				if err == nil {
 					if _, ok := submitted[h]; ok {
+						if _, again := confirmedAt[h]; !again {
+							accts[owner[h]].inflight.Add(-1)
+						}
 						confirmedAt[h] = when
 					}
 				}
@@ -158,12 +167,19 @@ func (n *Network) Load(ctx context.Context, o LoadOptions) (*LoadReport, error) 
 		}
 		rep.Submitted++
 		submitted[p.id] = at
+		owner[p.id] = p.acct
+		accts[p.acct].inflight.Add(1)
+	}
+	notSent := func(k int) {
+		mu.Lock()
+		rep.NotSent += k
+		mu.Unlock()
 	}
 	queues := make([]*payQueue, len(nodes))
 	var wg sync.WaitGroup
 	for i := range nodes {
 		queues[i] = newPayQueue()
-		wg.Go(func() { sendLoop(ctx, clients[i], queues[i], pays, accts, record) })
+		wg.Go(func() { sendLoop(ctx, clients[i], queues[i], pays, accts, record, notSent) })
 	}
 	stopProgress := startLoadProgress(o.Progress, func() LoadProgress {
 		mu.Lock()
@@ -340,60 +356,77 @@ var busyCodes = map[string]bool{"ErrSenderLimit": true, "ErrPoolFull": true, "Er
 
 const (
 	retryDelay = 250 * time.Millisecond
-	// retryGrace is how long refused payments are still retried after the
-	// last one fell due.
+	// retryGrace is how long held payments may still go after the last
+	// one fell due.
 	retryGrace = 10 * time.Second
+	// maxInflight is how many unconfirmed payments one account may have,
+	// counted from the first node's chain. Well below the pool's
+	// per-sender limit (64): a node a few blocks behind the first one
+	// still holds the account's payments those blocks confirmed, and after
+	// a reorg it holds the orphaned block's again; a payment it refused
+	// then would leave a nonce gap its peers never fill. Like a wallet,
+	// the load waits for confirmations rather than push past what every
+	// node keeps.
+	maxInflight = 12
 )
 
 // sendLoop sends a node's due payments as JSON-RPC batches until its queue
-// closes and nothing waits for a retry. A definite refusal retires the
-// account (its later nonces could never confirm); a failed batch (node
-// gone) retires every account in it, since what the node kept is unknown;
-// a busy refusal is retried after retryDelay, with the account's later
-// payments held back behind it so nonces still arrive in order.
-func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, accts []*loadAccount, record func(*payment, string, time.Time)) {
+// closes and nothing is held. A payment is held (with its account's later
+// ones, so nonces still arrive in order) while its account has maxInflight
+// unconfirmed payments or after a busy refusal, and goes again after
+// retryDelay. A definite refusal retires the account (its later nonces could
+// never confirm); a failed batch (node gone) retires every account in it,
+// since what the node kept is unknown.
+func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, accts []*loadAccount, record func(*payment, string, time.Time), notSent func(int)) {
 	const retired = "account retired after a rejection"
 	var (
-		retry    []int              // refused as busy (and what queued behind them), in order
-		held     = map[int]int{}    // account -> its payments in retry
-		retryAt  time.Time          // when retry may go again
-		lastBusy = map[int]string{} // account -> the busy reason, for the final count
-		giveUpAt time.Time          // set when the queue closed
+		held     []int     // payments waiting for retryAt, in order
+		retryAt  time.Time // when held payments may go again
+		giveUpAt time.Time // set when the queue closed
 	)
 	for ctx.Err() == nil {
-		var ks []int
-		if len(retry) > 0 && !time.Now().Before(retryAt) {
-			n := min(len(retry), maxLoadBatch)
-			ks, retry = append(ks, retry[:n]...), retry[n:]
-			for _, k := range ks {
-				held[pays[k].acct]--
+		var cands []int
+		blocked := map[int]bool{} // accounts with an earlier payment held
+		if !time.Now().Before(retryAt) {
+			cands, held = held, nil
+		} else {
+			for _, k := range held {
+				blocked[pays[k].acct] = true
 			}
 		}
-		fresh, closed := q.drain(maxLoadBatch - len(ks))
-		for _, k := range fresh {
-			if a := pays[k].acct; held[a] > 0 {
-				retry = append(retry, k) // behind its account's refused nonce
-				held[a]++
-				continue
+		fresh, closed := q.drain(maxLoadBatch)
+		cands = append(cands, fresh...)
+		var batch []int
+		perAcct := map[int]int64{}
+		for _, k := range cands {
+			p := &pays[k]
+			a := p.acct
+			switch {
+			case accts[a].dead.Load():
+				record(p, retired, time.Time{})
+			case blocked[a] || len(batch) >= maxLoadBatch || accts[a].inflight.Load()+perAcct[a] >= maxInflight:
+				blocked[a] = true
+				held = append(held, k)
+			default:
+				batch = append(batch, k)
+				perAcct[a]++
 			}
-			ks = append(ks, k)
+		}
+		if len(held) > 0 && !retryAt.After(time.Now()) {
+			retryAt = time.Now().Add(retryDelay)
 		}
 		if closed && giveUpAt.IsZero() {
 			giveUpAt = time.Now().Add(retryGrace)
 		}
-		if closed && (len(retry) == 0 || time.Now().After(giveUpAt)) && len(ks) == 0 {
-			for _, k := range retry {
-				p := &pays[k]
-				record(p, "still refused when the run ended: "+lastBusy[p.acct], time.Time{})
+		if len(batch) == 0 {
+			if closed && (len(held) == 0 || time.Now().After(giveUpAt)) {
+				notSent(len(held))
+				return
 			}
-			return
-		}
-		if len(ks) == 0 {
-			wait := retryDelay
-			if len(retry) > 0 {
-				wait = max(time.Until(retryAt), time.Millisecond)
+			t := time.NewTimer(max(time.Until(retryAt), time.Millisecond))
+			if len(held) == 0 {
+				t.Reset(time.Second)
 			}
-			t := time.NewTimer(wait)
 			select {
 			case <-q.wake:
 			case <-t.C:
@@ -402,21 +435,13 @@ func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, a
 			t.Stop()
 			continue
 		}
-		var batch []int
-		for _, k := range ks {
-			if p := &pays[k]; accts[p.acct].dead.Load() {
-				record(p, retired, time.Time{})
-				continue
-			}
-			batch = append(batch, k)
-		}
 		params := make([]any, len(batch))
 		for i, k := range batch {
 			params[i] = []any{pays[k].hex}
 		}
 		sent := time.Now()
 		res, err := c.CallBatch(ctx, "sendrawtransaction", params)
-		busy := false
+		refused := map[int]bool{} // accounts with a busy refusal in this batch
 		for i, k := range batch {
 			p := &pays[k]
 			switch {
@@ -424,14 +449,10 @@ func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, a
 				accts[p.acct].dead.Store(true)
 				record(p, shortReason(err), time.Time{})
 			case res[i].Err != nil:
-				if code := rejectCode(res[i].Err); busyCodes[code] || held[p.acct] > 0 {
-					// Busy, or behind a busy nonce of its account.
-					if busyCodes[code] {
-						lastBusy[p.acct] = code
-					}
-					retry = append(retry, k)
-					held[p.acct]++
-					busy = true
+				if busyCodes[rejectCode(res[i].Err)] || refused[p.acct] {
+					refused[p.acct] = true
+					held = append(held, k)
+					retryAt = time.Now().Add(retryDelay)
 				} else if accts[p.acct].dead.Swap(true) {
 					record(p, retired, time.Time{})
 				} else {
@@ -445,8 +466,10 @@ func sendLoop(ctx context.Context, c *rpc.Client, q *payQueue, pays []payment, a
 				record(p, "", sent)
 			}
 		}
-		if busy {
-			retryAt = time.Now().Add(retryDelay)
+		if len(refused) > 0 {
+			// Keep each account's payments in nonce order: what was held
+			// before this batch goes after the refused ones' retry.
+			slices.SortStableFunc(held, func(x, y int) int { return x - y })
 		}
 	}
 }
@@ -464,7 +487,7 @@ func (n *Network) loadAccounts(ctx context.Context, node int) ([]*loadAccount, e
 			return nil, err
 		}
 		var acct struct {
-			Nonce uint64 `json:"nonce"`
+			Nonce uint64 `json:"next_nonce"` // an earlier run's payments may still be pending
 		}
 		if err := n.Call(ctx, node, "getaccount", []any{k.Address}, &acct); err != nil {
 			return nil, err

@@ -231,6 +231,16 @@ func (c *p2pCollector) Collect(ch chan<- prometheus.Metric) {
 	for reason, k := range s.PubsubRejects {
 		ch <- prometheus.MustNewConstMetric(p2pDropped, prometheus.CounterValue, float64(k), reason)
 	}
+	// Losses outside validation: a peer's outbound queue was full (the
+	// RPC to it is dropped), our own subscription was too slow, or our
+	// publish queue was full.
+	for reason, k := range map[string]uint64{
+		"outbound queue full": s.Dropped.OutboundRPC,
+		"subscriber too slow": s.Dropped.Undeliverable,
+		"publish queue full":  s.Dropped.PublishQueue,
+	} {
+		ch <- prometheus.MustNewConstMetric(p2pDropped, prometheus.CounterValue, float64(k), reason)
+	}
 	ch <- prometheus.MustNewConstMetric(p2pSync, prometheus.CounterValue, float64(s.BlocksSynced))
 	ch <- prometheus.MustNewConstMetric(p2pHeaders, prometheus.CounterValue, float64(s.HeadersFetched))
 	ch <- prometheus.MustNewConstMetric(p2pStalls, prometheus.CounterValue, float64(s.Stalls))
