@@ -41,6 +41,17 @@ type Miner struct {
 	hashes atomic.Uint64
 	found  atomic.Uint64
 	mu     sync.Mutex // one search at a time: background mining and generate
+	work   *work      // the template being mined, kept across calls (under mu)
+}
+
+// work is a template and what mining it needs between rounds. A duty-cycled
+// miner calls MineOne once per burst; rebuilding a template of thousands of
+// txs every burst spent a large share of each burst before any hashing.
+type work struct {
+	blk    *consensus.Block
+	built  time.Time
+	branch []consensus.Hash // the coinbase's merkle branch
+	extra  uint64
 }
 
 // New returns a Miner; call Run to mine in the background or Generate for a
@@ -113,15 +124,20 @@ func (m *Miner) MineOne(ctx context.Context, addr consensus.Address) (consensus.
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for {
-		blk, err := NewTemplate(m.cfg.Chain, m.cfg.Source, addr, m.cfg.Now())
-		if err != nil {
-			return consensus.Hash{}, err
+		w := m.work
+		if w == nil || w.blk.Header.Miner != addr || m.cfg.Chain.Tip().Hash != w.blk.Header.PrevHash ||
+			m.cfg.Now().Sub(w.built) > m.cfg.Refresh {
+			blk, err := NewTemplate(m.cfg.Chain, m.cfg.Source, addr, m.cfg.Now())
+			if err != nil {
+				return consensus.Hash{}, err
+			}
+			// Only the coinbase changes between rounds: hash the other
+			// txs once per template, and the root from the coinbase's
+			// branch.
+			w = &work{blk: blk, built: m.cfg.Now(), branch: consensus.MerkleBranch0(blk.TxIDs())}
+			m.work = w
 		}
-		built := m.cfg.Now()
-		// Only the coinbase changes between rounds: hash the other txs
-		// once per template, and the root from the coinbase's branch.
-		branch := consensus.MerkleBranch0(blk.TxIDs())
-		var extra uint64
+		blk, built, branch := w.blk, w.built, w.branch
 		for {
 			if err := ctx.Err(); err != nil {
 				return consensus.Hash{}, err
@@ -129,8 +145,8 @@ func (m *Miner) MineOne(ctx context.Context, addr consensus.Address) (consensus.
 			if m.cfg.Chain.Tip().Hash != blk.Header.PrevHash || m.cfg.Now().Sub(built) > m.cfg.Refresh {
 				break // stale: rebuild on the new tip / with new txs
 			}
-			extra++
-			blk.Txs[0].Memo = binary.BigEndian.AppendUint64(nil, extra)
+			w.extra++
+			blk.Txs[0].Memo = binary.BigEndian.AppendUint64(nil, w.extra)
 			blk.Header.MerkleRoot = consensus.MerkleRootFrom0(blk.Txs[0].ID(), branch)
 			if ts := m.cfg.Now().Unix(); ts > blk.Header.Timestamp {
 				blk.Header.Timestamp = ts
@@ -140,6 +156,7 @@ func (m *Miner) MineOne(ctx context.Context, addr consensus.Address) (consensus.
 				continue
 			}
 			blk.Header = hdr
+			m.work = nil // solved: never mine the same template again
 			onMain, _, err := m.cfg.Chain.ProcessBlock(blk)
 			if err != nil && !errors.Is(err, chain.ErrAlreadyHave) {
 				return consensus.Hash{}, fmt.Errorf("own block rejected: %w", err)

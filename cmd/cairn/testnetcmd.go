@@ -229,9 +229,10 @@ func newTestnetLoadCmd(tf *testnetFlags) *cobra.Command {
 			fmt.Printf("signed %d payments in %s before the clock started\n", rep.Submitted+rep.Rejected+rep.NotSent, rep.SignTime.Round(time.Millisecond))
 			fmt.Printf("submitted %d, confirmed %d, rejected %d, unconfirmed %d in %s\n", rep.Submitted, rep.Confirmed, rep.Rejected, rep.Unconfirmed, rep.Elapsed.Round(time.Millisecond))
 			if rep.NotSent > 0 {
-				fmt.Printf("%d not sent: held back when the run ended (each account keeps at most 12 unconfirmed payments)\n", rep.NotSent)
+				fmt.Printf("%d not sent: held back when the run ended (each account keeps at most 24 unconfirmed payments)\n", rep.NotSent)
 			}
-			fmt.Printf("confirmed %.1f tx/s; latency p50 %s, p99 %s\n", rep.ConfirmedTPS, rep.LatencyP50.Round(time.Millisecond), rep.LatencyP99.Round(time.Millisecond))
+			fmt.Printf("confirmed %.1f tx/s while sending, %.1f tx/s sustained from the first confirming block to the last\n", rep.WindowTPS, rep.SustainedTPS)
+			fmt.Printf("confirmed %.1f tx/s over the whole run; latency p50 %s, p99 %s\n", rep.ConfirmedTPS, rep.LatencyP50.Round(time.Millisecond), rep.LatencyP99.Round(time.Millisecond))
 			fmt.Printf("%d blocks, %.1f txs per block (%.1f%% of the tx limit)\n", rep.Blocks, rep.AvgBlockTxs, 100*rep.AvgBlockFill)
 			for r, k := range rep.RejectReasons {
 				fmt.Printf("  rejected %d: %s\n", k, r)
