@@ -284,6 +284,10 @@ func TestKillDuringLoadAndLateJoin(t *testing.T) {
 	if rep == nil || rep.Submitted == 0 {
 		t.Fatalf("load submitted nothing: %+v", rep)
 	}
+	// Every signed payment is accounted for: sent, refused or held back.
+	if got := rep.Submitted + rep.Rejected + rep.NotSent; got != 80 {
+		t.Fatalf("submitted %d + rejected %d + not sent %d = %d, want the 80 signed", rep.Submitted, rep.Rejected, rep.NotSent, got)
+	}
 	ctx := ctxT(t, 2*time.Minute)
 	if err := n.Start(ctx, 1); err != nil {
 		t.Fatal(err)
