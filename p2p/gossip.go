@@ -1,8 +1,10 @@
 package p2p
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/cairn-chain/cairn/consensus"
@@ -80,7 +82,7 @@ func (n *Node) startGossip() error {
 		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(n.onScores), scoreInspect),
 		pubsub.WithPeerExchange(false),
 		pubsub.WithFloodPublish(true),
-		pubsub.WithLogger(n.log.With("component", "pubsub")),
+		pubsub.WithLogger(slog.New(pubsubLog{n.log.Handler()}).With("component", "pubsub")),
 	)
 	if err != nil {
 		return fmt.Errorf("p2p: gossipsub: %w", err)
@@ -172,3 +174,21 @@ func (n *Node) publishLoop() {
 		}
 	}
 }
+
+// pubsubLog demotes to debug pubsub's warning that the connection manager's
+// tag queue is busy: under tx load it comes once per delivered message and
+// says nothing an operator can act on.
+type pubsubLog struct{ slog.Handler }
+
+func (h pubsubLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn && r.Message == "error bumping delivery tag" {
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h pubsubLog) WithAttrs(as []slog.Attr) slog.Handler { return pubsubLog{h.Handler.WithAttrs(as)} }
+func (h pubsubLog) WithGroup(g string) slog.Handler       { return pubsubLog{h.Handler.WithGroup(g)} }
