@@ -30,11 +30,11 @@ type Config struct {
 	Now                func() time.Time // default time.Now
 	MaxBytes           int              // encoded bytes of all pool txs, default 64 MiB
 	MaxPerSender       int              // pending + queued txs per sender, default 64
-	MaxQueuedPerSender int              // future-nonce txs per sender, default 16
+	MaxQueuedPerSender int              // future-nonce txs per sender, default 48
 	// MaxQueued and MaxQueuedBytes cap the queued (gapped) txs of all
 	// senders together, geth's GlobalQueue: a gapped tx may only evict a
 	// cheaper gapped tx, never an executable one, and executable txs evict
-	// gapped ones first. Defaults 4096 txs and MaxBytes/4 (at most MaxBytes).
+	// gapped ones first. Defaults 16,384 txs and MaxBytes/4 (at most MaxBytes).
 	MaxQueued      int
 	MaxQueuedBytes int
 	// MaxNonceGap rejects nonce > account nonce + pending count + MaxNonceGap.
@@ -62,8 +62,8 @@ type Config struct {
 const (
 	DefaultMaxBytes           = 64 << 20
 	DefaultMaxPerSender       = 64
-	DefaultMaxQueuedPerSender = 16
-	DefaultMaxQueued          = 4096
+	DefaultMaxQueuedPerSender = 48
+	DefaultMaxQueued          = 16384
 	DefaultMaxNonceGap        = 64
 	DefaultExpiry             = 3 * time.Hour
 	DefaultReplaceBumpPercent = 10
