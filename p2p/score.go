@@ -55,6 +55,7 @@ func scoreParams(txTopic, blockTopic string, app func(peer.ID) float64) (*pubsub
 			txTopic:    topicScore(0.05, 200, invalidTxWeight),
 		},
 		TopicScoreCap:     50,
+		SeenMsgTTL:        seenTTL,
 		AppSpecificScore:  app,
 		AppSpecificWeight: 1,
 		// Many peers behind one address is suspicious on the internet but
