@@ -131,3 +131,52 @@ func TestMineOneHonoursContext(t *testing.T) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 }
+
+// countingSource counts how often the miner asks for a template.
+type countingSource struct{ n atomic.Int32 }
+
+func (s *countingSource) Template(int, int) []*consensus.Tx {
+	s.n.Add(1)
+	return nil
+}
+
+// A duty-cycled miner calls MineOne once per burst: the template is built
+// once and kept across calls while the tip and Refresh allow, rebuilt for a
+// new tip, and never mined twice once solved.
+func TestMineOneKeepsTemplateAcrossCalls(t *testing.T) {
+	p := consensus.RegtestParams()
+	c := openChain(t, p)
+	src := &countingSource{}
+	_, addr := key(7)
+	m := New(Config{Chain: c, Source: src, Address: addr, Refresh: time.Hour})
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 3 {
+		if _, err := m.MineOne(stopped, addr); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled burst: %v", err)
+		}
+	}
+	if got := src.n.Load(); got != 1 {
+		t.Fatalf("%d templates built for three bursts on one tip, want 1", got)
+	}
+	h, err := m.MineOne(context.Background(), addr)
+	if err != nil || c.Tip().Hash != h {
+		t.Fatalf("mine: %v (tip %s, mined %s)", err, c.Tip().Hash, h)
+	}
+	if got := src.n.Load(); got != 1 {
+		t.Fatalf("the kept template was not the one mined: %d built", got)
+	}
+	// New tip: a fresh template, whose block extends it.
+	h2, err := m.MineOne(context.Background(), addr)
+	if err != nil || src.n.Load() != 2 {
+		t.Fatalf("second block: %v, %d templates", err, src.n.Load())
+	}
+	if tip := c.Tip(); tip.Hash != h2 || tip.Height != 2 {
+		t.Fatalf("tip %s at %d, want %s at 2", tip.Hash, tip.Height, h2)
+	}
+	// Another address never reuses this one's template.
+	_, other := key(8)
+	if _, err := m.MineOne(stopped, other); !errors.Is(err, context.Canceled) || src.n.Load() != 3 {
+		t.Fatalf("other address: %v, %d templates", err, src.n.Load())
+	}
+}
