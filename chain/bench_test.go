@@ -82,16 +82,7 @@ func BenchmarkConnectBlock2000(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer c.Close()
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0, _ := processCPU()
-			for i := 0; i < b.N; i++ {
-				if main, _, err := c.ProcessBlock(blocks[i]); err != nil || !main {
-					b.Fatalf("block %d: main=%v err=%v", i+1, main, err)
-				}
-			}
-			b.StopTimer()
-			reportTxRates(b, benchTxs*b.N, cpu0, "tx/s")
+			connectAll(b, c, blocks)
 		})
 	}
 }
@@ -118,16 +109,7 @@ func BenchmarkConnectBlock2000Warm(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0, _ := processCPU()
-	for i := 0; i < b.N; i++ {
-		if main, _, err := c.ProcessBlock(blocks[i]); err != nil || !main {
-			b.Fatalf("block %d: main=%v err=%v", i+1, main, err)
-		}
-	}
-	b.StopTimer()
-	reportTxRates(b, benchTxs*b.N, cpu0, "tx/s")
+	connectAll(b, c, blocks)
 	// Each evicted id costs exactly one verification; nothing else may.
 	if n, ev := v.Stats().Signatures, cache.Stats().Evictions; n != ev {
 		b.Fatalf("%d signatures verified with every tx cached (%d evicted)", n, ev)
@@ -168,6 +150,22 @@ func BenchmarkBatchVerifyAllCores(b *testing.B) {
 	}
 	b.StopTimer()
 	reportTxRates(b, len(txs)*b.N, cpu0, "verifications/s")
+}
+
+// connectAll times ProcessBlock of blocks[:b.N], each of which must become
+// the tip, and reports the tx rates.
+func connectAll(b *testing.B, c *chain.Chain, blocks []*consensus.Block) {
+	b.Helper()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, _ := processCPU()
+	for i := 0; i < b.N; i++ {
+		if main, _, err := c.ProcessBlock(blocks[i]); err != nil || !main {
+			b.Fatalf("block %d: main=%v err=%v", i+1, main, err)
+		}
+	}
+	b.StopTimer()
+	reportTxRates(b, benchTxs*b.N, cpu0, "tx/s")
 }
 
 // reportTxRates reports items per wall second under unit, and CPU

@@ -72,18 +72,16 @@ func (c *Chain) planConnect(b *consensus.Block, hash consensus.Hash, parent *nod
 		txLocLen   = consensus.HashSize + 4
 	)
 	// One buffer for every key and value: thousands of small allocations
-	// cost more than the batch itself.
+	// cost more than the batch itself. (Were it ever outgrown, append
+	// would move on to a new buffer; slices taken so far stay valid.)
 	size := len(p.touched)*(acctKeyLen+16) + len(b.Txs)*(txKeyLen+txLocLen+2*addrKeyLen)
 	arena := make([]byte, 0, size)
-	take := func(n int) []byte {
-		arena = arena[:len(arena)+n]
-		return arena[len(arena)-n : len(arena) : len(arena)]
-	}
+	last := func(from int) []byte { return arena[from:len(arena):len(arena)] }
 	entries := make([]planEntry, 0, len(p.touched)+1+3*len(b.Txs))
 	for _, a := range p.touched {
-		k := take(acctKeyLen)
-		k[0] = pfxAccount
-		copy(k[1:], a[:])
+		from := len(arena)
+		arena = appendAccountKey(arena, a)
+		k := last(from)
 		// Zero accounts are deleted so the state has one form whatever
 		// the history: the digest of a replay equals that after a reorg.
 		v := st[a]
@@ -91,29 +89,24 @@ func (c *Chain) planConnect(b *consensus.Block, hash consensus.Hash, parent *nod
 			entries = append(entries, planEntry{key: k})
 			continue
 		}
-		val := take(16)
-		binary.BigEndian.PutUint64(val, v.Balance)
-		binary.BigEndian.PutUint64(val[8:], v.Nonce)
-		entries = append(entries, planEntry{key: k, val: val})
+		from = len(arena)
+		arena = appendAccount(arena, v)
+		entries = append(entries, planEntry{key: k, val: last(from)})
 	}
 	entries = append(entries, planEntry{key: hashKey(pfxUndo, hash), val: encodeUndo(undo)})
 	addrKey := func(a consensus.Address, pos uint32) []byte {
-		k := take(addrKeyLen)
-		k[0] = pfxAddrTx
-		copy(k[1:], a[:])
-		binary.BigEndian.PutUint64(k[1+consensus.AddressSize:], height)
-		binary.BigEndian.PutUint32(k[1+consensus.AddressSize+8:], pos)
-		return k
+		from := len(arena)
+		arena = appendAddrTxKey(arena, a, height, pos)
+		return last(from)
 	}
 	for i, tx := range b.Txs {
 		id := ids[i][:]
-		k := take(txKeyLen)
-		k[0] = pfxTx
-		copy(k[1:], id)
-		loc := take(txLocLen)
-		copy(loc, hash[:])
-		binary.BigEndian.PutUint32(loc[consensus.HashSize:], uint32(i))
-		entries = append(entries, planEntry{key: k, val: loc})
+		from := len(arena)
+		arena = appendHashKey(arena, pfxTx, ids[i])
+		k := last(from)
+		from = len(arena)
+		arena = appendTxLoc(arena, TxLocation{BlockHash: hash, Index: uint32(i)})
+		entries = append(entries, planEntry{key: k, val: last(from)})
 		if tx.Kind == consensus.TxTransfer {
 			entries = append(entries, planEntry{key: addrKey(senders[i], uint32(i)), val: id})
 		}
@@ -143,15 +136,16 @@ func (c *Chain) planConnect(b *consensus.Block, hash consensus.Hash, parent *nod
 // (or on a storage error, which the connect itself will then report).
 func (c *Chain) planAhead(b *consensus.Block, hash consensus.Hash, ids []consensus.Hash) *connectPlan {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	parent := c.index[b.Header.PrevHash]
-	if parent == nil || parent != c.tip {
-		return nil
+	var p *connectPlan
+	if parent := c.index[b.Header.PrevHash]; parent != nil && parent == c.tip {
+		var err error
+		if p, err = c.planConnect(b, hash, parent, ids); err != nil {
+			p = nil
+		}
 	}
-	p, err := c.planConnect(b, hash, parent, ids)
-	if err != nil {
-		return nil
+	c.mu.RUnlock()
+	if p != nil {
+		p.body = b.Encode() // needs no lock
 	}
-	p.body = b.Encode()
 	return p
 }

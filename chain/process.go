@@ -272,12 +272,15 @@ func (c *Chain) acceptBlock(b *consensus.Block, hash consensus.Hash, parent *nod
 	}
 	prevStatus := n.status
 	n.status &^= statusHeaderOnly
-	body := b.Encode
-	if p := c.plan; p != nil && p.hash == hash && p.body != nil {
-		body = func() []byte { return p.body }
+	var body []byte
+	if p := c.plan; p != nil && p.hash == hash {
+		body = p.body // encoded while the signatures were verified
+	}
+	if body == nil {
+		body = b.Encode()
 	}
 	batch := new(leveldb.Batch)
-	batch.Put(hashKey(pfxBlock, hash), body())
+	batch.Put(hashKey(pfxBlock, hash), body)
 	batch.Put(hashKey(pfxIndex, hash), encodeIndexEntry(n))
 	if err := c.db.Write(batch, c.wo); err != nil {
 		n.status = prevStatus

@@ -26,18 +26,24 @@ const (
 
 func metaKey(name string) []byte { return append([]byte{pfxMeta}, name...) }
 
+// The append forms build a key or value at the end of dst, so the connect
+// plan can put a block's thousands of records in one buffer; the plain
+// forms allocate their own.
+
 func hashKey(pfx byte, h consensus.Hash) []byte {
-	k := make([]byte, 1+consensus.HashSize)
-	k[0] = pfx
-	copy(k[1:], h[:])
-	return k
+	return appendHashKey(make([]byte, 0, 1+consensus.HashSize), pfx, h)
+}
+
+func appendHashKey(dst []byte, pfx byte, h consensus.Hash) []byte {
+	return append(append(dst, pfx), h[:]...)
 }
 
 func accountKey(a consensus.Address) []byte {
-	k := make([]byte, 1+consensus.AddressSize)
-	k[0] = pfxAccount
-	copy(k[1:], a[:])
-	return k
+	return appendAccountKey(make([]byte, 0, 1+consensus.AddressSize), a)
+}
+
+func appendAccountKey(dst []byte, a consensus.Address) []byte {
+	return append(append(dst, pfxAccount), a[:]...)
 }
 
 func heightKey(h uint64) []byte {
@@ -48,19 +54,20 @@ func heightKey(h uint64) []byte {
 }
 
 func addrTxKey(a consensus.Address, height uint64, pos uint32) []byte {
-	k := make([]byte, 1+consensus.AddressSize+8+4)
-	k[0] = pfxAddrTx
-	copy(k[1:], a[:])
-	binary.BigEndian.PutUint64(k[1+consensus.AddressSize:], height)
-	binary.BigEndian.PutUint32(k[1+consensus.AddressSize+8:], pos)
-	return k
+	return appendAddrTxKey(make([]byte, 0, 1+consensus.AddressSize+8+4), a, height, pos)
 }
 
-func encodeAccount(a consensus.Account) []byte {
-	b := make([]byte, 16)
-	binary.BigEndian.PutUint64(b, a.Balance)
-	binary.BigEndian.PutUint64(b[8:], a.Nonce)
-	return b
+func appendAddrTxKey(dst []byte, a consensus.Address, height uint64, pos uint32) []byte {
+	dst = append(append(dst, pfxAddrTx), a[:]...)
+	dst = binary.BigEndian.AppendUint64(dst, height)
+	return binary.BigEndian.AppendUint32(dst, pos)
+}
+
+func encodeAccount(a consensus.Account) []byte { return appendAccount(make([]byte, 0, 16), a) }
+
+func appendAccount(dst []byte, a consensus.Account) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, a.Balance)
+	return binary.BigEndian.AppendUint64(dst, a.Nonce)
 }
 
 func decodeAccount(b []byte) (consensus.Account, error) {
@@ -140,6 +147,10 @@ func decodeUndo(b []byte) ([]undoEntry, error) {
 type TxLocation struct {
 	BlockHash consensus.Hash
 	Index     uint32
+}
+
+func appendTxLoc(dst []byte, l TxLocation) []byte {
+	return binary.BigEndian.AppendUint32(append(dst, l.BlockHash[:]...), l.Index)
 }
 
 func decodeTxLoc(b []byte) (TxLocation, error) {

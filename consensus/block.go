@@ -202,21 +202,27 @@ func MerkleRoot(ids []Hash) Hash {
 		return Hash{}
 	}
 	level := append([]Hash(nil), ids...)
-	var buf [2 * HashSize]byte
 	for len(level) > 1 {
-		next := level[:0]
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				continue
-			}
-			copy(buf[:HashSize], level[i][:])
-			copy(buf[HashSize:], level[i+1][:])
-			next = append(next, TaggedHash("cairn/merkle", buf[:]))
-		}
-		level = next
+		level = merkleLevel(level)
 	}
 	return level[0]
+}
+
+// merkleLevel hashes level's pairs in place into the next level up and
+// returns it; an odd last node is carried up unchanged.
+func merkleLevel(level []Hash) []Hash {
+	var buf [2 * HashSize]byte
+	next := level[:0]
+	for i := 0; i < len(level); i += 2 {
+		if i+1 == len(level) {
+			next = append(next, level[i])
+			continue
+		}
+		copy(buf[:HashSize], level[i][:])
+		copy(buf[HashSize:], level[i+1][:])
+		next = append(next, TaggedHash("cairn/merkle", buf[:]))
+	}
+	return next
 }
 
 // MerkleBranch0 returns the hashes MerkleRoot pairs ids[0] with, bottom up.
@@ -225,20 +231,9 @@ func MerkleRoot(ids []Hash) Hash {
 func MerkleBranch0(ids []Hash) []Hash {
 	var branch []Hash
 	level := append([]Hash(nil), ids...)
-	var buf [2 * HashSize]byte
 	for len(level) > 1 {
 		branch = append(branch, level[1])
-		next := level[:0]
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-				continue
-			}
-			copy(buf[:HashSize], level[i][:])
-			copy(buf[HashSize:], level[i+1][:])
-			next = append(next, TaggedHash("cairn/merkle", buf[:]))
-		}
-		level = next
+		level = merkleLevel(level)
 	}
 	return branch
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -58,5 +60,31 @@ func TestClientCallBatch(t *testing.T) {
 	}
 	if _, err := n.client.CallBatch(ctx, "sendrawtransaction", big); !errors.As(err, &re) || re.Code != CodeInvalidRequest {
 		t.Fatalf("oversized batch: %v", err)
+	}
+}
+
+// A server that lies in its batch answer (an id twice, an id it was never
+// sent, an answer missing, not a batch at all) gets an error for the whole
+// batch, never answers attributed to the wrong call.
+func TestClientCallBatchRefusesLyingAnswers(t *testing.T) {
+	for name, body := range map[string]string{
+		"repeated id": `[{"jsonrpc":"2.0","id":0,"result":"a"},{"jsonrpc":"2.0","id":0,"result":"b"}]`,
+		"unknown id":  `[{"jsonrpc":"2.0","id":0,"result":"a"},{"jsonrpc":"2.0","id":7,"result":"b"}]`,
+		"no id":       `[{"jsonrpc":"2.0","id":0,"result":"a"},{"jsonrpc":"2.0","result":"b"}]`,
+		"missing":     `[{"jsonrpc":"2.0","id":1,"result":"b"}]`,
+		"not a batch": `{"jsonrpc":"2.0","id":0,"result":"a"}`,
+		"not json":    `<html>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = w.Write([]byte(body))
+			}))
+			defer srv.Close()
+			c := &Client{URL: srv.URL}
+			res, err := c.CallBatch(context.Background(), "m", []any{[]any{1}, []any{2}})
+			if err == nil {
+				t.Fatalf("lying answer accepted: %+v", res)
+			}
+		})
 	}
 }
